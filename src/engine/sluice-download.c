@@ -1,0 +1,500 @@
+/* sluice-download.c
+ *
+ * The body goes to NAME.part, created with O_EXCL and never through a
+ * symlink; only a complete body is renamed to NAME, and that rename never
+ * replaces a file.  The name is reserved in a table shared by the scheduler
+ * the moment it is chosen, so two concurrent downloads cannot collide.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sluice-download.h"
+#include "sluice-error.h"
+#include "sluice-filename.h"
+#include "sluice-task-private.h"
+
+#define PART_SUFFIX ".part"
+#define MAX_NAME_ATTEMPTS 10000
+
+struct _SluiceDownload
+{
+  GObject     parent_instance;
+
+  SluiceTask *task;            /* unowned: the task owns its download */
+  char       *directory;
+  int         dir_fd;
+  GHashTable *reserved_names;
+
+  char       *name;            /* the reserved final name, or NULL */
+  char       *final_path;
+  char       *part_name;
+  char       *part_path;
+  int         fd;
+  gint64      offset;          /* bytes in the .part file */
+  GChecksum  *checksum;        /* over those bytes */
+  char       *validator;       /* ETag or Last-Modified, for If-Range */
+};
+
+static void sluice_download_sink_iface_init (SluiceSinkInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (SluiceDownload, sluice_download, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (SLUICE_TYPE_SINK,
+                                                      sluice_download_sink_iface_init))
+
+static void
+close_fd (SluiceDownload *self)
+{
+  if (self->fd >= 0)
+    {
+      close (self->fd);
+      self->fd = -1;
+    }
+}
+
+static void
+release_name (SluiceDownload *self)
+{
+  if (self->final_path != NULL)
+    g_hash_table_remove (self->reserved_names, self->final_path);
+  g_clear_pointer (&self->name, g_free);
+  g_clear_pointer (&self->final_path, g_free);
+  g_clear_pointer (&self->part_name, g_free);
+  g_clear_pointer (&self->part_path, g_free);
+}
+
+static void
+reset_content (SluiceDownload *self)
+{
+  self->offset = 0;
+  g_checksum_reset (self->checksum);
+  g_clear_pointer (&self->validator, g_free);
+}
+
+static void
+sluice_download_finalize (GObject *object)
+{
+  SluiceDownload *self = (SluiceDownload *) object;
+
+  close_fd (self);
+  release_name (self);
+  if (self->dir_fd >= 0)
+    close (self->dir_fd);
+  g_clear_pointer (&self->reserved_names, g_hash_table_unref);
+  g_clear_pointer (&self->directory, g_free);
+  g_clear_pointer (&self->checksum, g_checksum_free);
+  g_clear_pointer (&self->validator, g_free);
+
+  G_OBJECT_CLASS (sluice_download_parent_class)->finalize (object);
+}
+
+static void
+sluice_download_class_init (SluiceDownloadClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = sluice_download_finalize;
+}
+
+static void
+sluice_download_init (SluiceDownload *self)
+{
+  self->fd = -1;
+  self->dir_fd = -1;
+  self->checksum = g_checksum_new (G_CHECKSUM_SHA256);
+}
+
+SluiceDownload *
+sluice_download_new (SluiceTask *task,
+                     const char *directory,
+                     GHashTable *reserved_names)
+{
+  SluiceDownload *self;
+
+  g_return_val_if_fail (SLUICE_IS_TASK (task), NULL);
+  g_return_val_if_fail (directory != NULL, NULL);
+  g_return_val_if_fail (reserved_names != NULL, NULL);
+
+  self = g_object_new (SLUICE_TYPE_DOWNLOAD, NULL);
+  self->task = task;
+  self->directory = g_strdup (directory);
+  self->reserved_names = g_hash_table_ref (reserved_names);
+  return self;
+}
+
+const char *
+sluice_download_get_part_path (SluiceDownload *self)
+{
+  g_return_val_if_fail (SLUICE_IS_DOWNLOAD (self), NULL);
+  return self->part_path;
+}
+
+gint64
+sluice_download_get_offset (SluiceDownload *self)
+{
+  g_return_val_if_fail (SLUICE_IS_DOWNLOAD (self), 0);
+  return self->offset;
+}
+
+static gboolean
+set_disk_error (GError     **error,
+                int          saved_errno,
+                const char  *what,
+                const char  *path)
+{
+  g_autofree char *display = g_filename_display_name (path);
+
+  if (saved_errno == ENOSPC || saved_errno == EDQUOT || saved_errno == EFBIG)
+    g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_DISK,
+                 _("The disk is full: could not write “%s”"), display);
+  else if (saved_errno == EACCES || saved_errno == EPERM || saved_errno == EROFS)
+    g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_DISK,
+                 _("Not allowed to write “%s”: %s"), display, g_strerror (saved_errno));
+  else
+    /* Translators: the first %s is what was done ("create", "write"), the second a file */
+    g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_DISK,
+                 _("Could not %s “%s”: %s"), what, display, g_strerror (saved_errno));
+  return FALSE;
+}
+
+static gboolean
+ensure_directory (SluiceDownload  *self,
+                  GError         **error)
+{
+  if (self->dir_fd >= 0)
+    return TRUE;
+
+  self->dir_fd = open (self->directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (self->dir_fd < 0)
+    {
+      int saved_errno = errno;
+      g_autofree char *display = g_filename_display_name (self->directory);
+
+      g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_DISK,
+                   _("Cannot open the download folder “%s”: %s"),
+                   display, g_strerror (saved_errno));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+name_exists (SluiceDownload *self,
+             const char     *name)
+{
+  struct stat st;
+
+  return fstatat (self->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
+}
+
+/* Picks NAME, NAME (1).ext, … that no file and no other download has, and
+ * creates its .part exclusively.  Leaves self->fd open on success. */
+static gboolean
+reserve_name (SluiceDownload  *self,
+              const char      *wanted,
+              guint            first_counter,
+              GError         **error)
+{
+  gsize name_max = sluice_filename_get_name_max (self->directory);
+  gsize final_max = name_max > strlen (PART_SUFFIX) + 8 ? name_max - strlen (PART_SUFFIX) : name_max;
+
+  for (guint n = first_counter; n < MAX_NAME_ATTEMPTS; n++)
+    {
+      g_autofree char *candidate = NULL;
+      g_autofree char *part_name = NULL;
+      g_autofree char *final_path = NULL;
+      int fd;
+
+      candidate = n == 0 ? sluice_filename_sanitize (wanted, final_max)
+                         : sluice_filename_with_counter (wanted, n, final_max);
+      if (candidate == NULL)
+        candidate = n == 0 ? g_strdup ("download")
+                           : sluice_filename_with_counter ("download", n, final_max);
+
+      final_path = g_build_filename (self->directory, candidate, NULL);
+      if (g_hash_table_contains (self->reserved_names, final_path) ||
+          name_exists (self, candidate))
+        continue;
+
+      part_name = g_strconcat (candidate, PART_SUFFIX, NULL);
+      fd = openat (self->dir_fd, part_name,
+                   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+      if (fd < 0)
+        {
+          int saved_errno = errno;
+
+          if (saved_errno == EEXIST)
+            continue;
+          return set_disk_error (error, saved_errno, _("create"), final_path);
+        }
+
+      self->fd = fd;
+      self->name = g_steal_pointer (&candidate);
+      self->part_name = g_steal_pointer (&part_name);
+      self->part_path = g_build_filename (self->directory, self->part_name, NULL);
+      self->final_path = g_steal_pointer (&final_path);
+      g_hash_table_add (self->reserved_names, g_strdup (self->final_path));
+      return TRUE;
+    }
+
+  g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_DISK,
+               _("No free file name left for “%s”"), wanted);
+  return FALSE;
+}
+
+/* Opens our own .part again for a resume; anything unexpected there
+ * (gone, replaced, a different size) means starting over. */
+static gboolean
+reopen_part (SluiceDownload *self)
+{
+  struct stat st;
+  int fd;
+
+  fd = openat (self->dir_fd, self->part_name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return FALSE;
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode) || st.st_size != self->offset ||
+      lseek (fd, 0, SEEK_END) != self->offset)
+    {
+      close (fd);
+      return FALSE;
+    }
+  self->fd = fd;
+  return TRUE;
+}
+
+static gboolean
+truncate_part (SluiceDownload  *self,
+               GError         **error)
+{
+  reset_content (self);
+  if (ftruncate (self->fd, 0) != 0 || lseek (self->fd, 0, SEEK_SET) != 0)
+    return set_disk_error (error, errno, _("truncate"), self->part_path);
+  return TRUE;
+}
+
+static void
+sluice_download_prepare (SluiceSink  *sink,
+                         SoupMessage *message)
+{
+  SluiceDownload *self = SLUICE_DOWNLOAD (sink);
+  SoupMessageHeaders *headers = soup_message_get_request_headers (message);
+
+  /* Save exactly the bytes the server sent. */
+  soup_message_disable_feature (message, SOUP_TYPE_CONTENT_DECODER);
+
+  if (self->offset > 0 && self->validator != NULL && self->part_name != NULL)
+    {
+      soup_message_headers_set_range (headers, self->offset, -1);
+      soup_message_headers_replace (headers, "If-Range", self->validator);
+    }
+}
+
+static gboolean
+parse_content_range_start (SoupMessage *message,
+                           gint64      *start,
+                           gint64      *total)
+{
+  SoupMessageHeaders *headers = soup_message_get_response_headers (message);
+  goffset s, e, t;
+
+  if (!soup_message_headers_get_content_range (headers, &s, &e, &t))
+    return FALSE;
+  *start = s;
+  *total = t;
+  return TRUE;
+}
+
+static gboolean
+sluice_download_begin (SluiceSink   *sink,
+                       SoupMessage  *message,
+                       gboolean     *want_body,
+                       GError      **error)
+{
+  SluiceDownload *self = SLUICE_DOWNLOAD (sink);
+  SoupMessageHeaders *headers = soup_message_get_response_headers (message);
+  const char *etag = soup_message_headers_get_one (headers, "ETag");
+  const char *last_modified = soup_message_headers_get_one (headers, "Last-Modified");
+  goffset content_length = soup_message_headers_get_content_length (headers);
+  gint64 total = -1;
+
+  if (!ensure_directory (self, error))
+    return FALSE;
+
+  if (self->part_name != NULL && self->fd < 0 && !reopen_part (self))
+    {
+      /* Our .part vanished or changed under us: take a fresh name. */
+      release_name (self);
+      reset_content (self);
+    }
+
+  if (self->part_name == NULL)
+    {
+      const char *disposition = soup_message_headers_get_one (headers, "Content-Disposition");
+      gsize name_max = sluice_filename_get_name_max (self->directory);
+      g_autofree char *wanted = sluice_filename_for_response (disposition,
+                                                              soup_message_get_uri (message),
+                                                              name_max);
+
+      if (!reserve_name (self, wanted, 0, error))
+        return FALSE;
+      _sluice_task_set_path (self->task, self->final_path);
+    }
+
+  if (soup_message_get_status (message) == SOUP_STATUS_PARTIAL_CONTENT)
+    {
+      gint64 start = -1;
+
+      if (!parse_content_range_start (message, &start, &total) || start != self->offset)
+        {
+          /* Not the part we asked for: forget the partial file. */
+          truncate_part (self, NULL);
+          g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_NETWORK,
+                       _("The server sent a different part of the file than asked for"));
+          return FALSE;
+        }
+      if (total < 0 && content_length > 0)
+        total = self->offset + content_length;
+    }
+  else
+    {
+      /* A 200 to a Range request starts over from zero. */
+      if (self->offset > 0 && !truncate_part (self, error))
+        return FALSE;
+      total = content_length > 0 || soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
+            ? content_length : -1;
+    }
+
+  g_free (self->validator);
+  self->validator = g_strdup (etag != NULL && !g_str_has_prefix (etag, "W/") ? etag : last_modified);
+
+  _sluice_task_set_progress (self->task, self->offset, total);
+  return TRUE;
+}
+
+static gboolean
+sluice_download_write (SluiceSink    *sink,
+                       const guint8  *data,
+                       gsize          length,
+                       GError       **error)
+{
+  SluiceDownload *self = SLUICE_DOWNLOAD (sink);
+  gsize done = 0;
+
+  g_return_val_if_fail (self->fd >= 0, FALSE);
+
+  while (done < length)
+    {
+      ssize_t n = write (self->fd, data + done, length - done);
+
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return set_disk_error (error, errno, _("write"), self->part_path);
+        }
+      done += n;
+    }
+
+  g_checksum_update (self->checksum, data, length);
+  self->offset += length;
+  return TRUE;
+}
+
+static gboolean
+sluice_download_finish (SluiceSink  *sink,
+                        GError     **error)
+{
+  SluiceDownload *self = SLUICE_DOWNLOAD (sink);
+  g_autofree char *wanted = NULL;
+
+  if (self->fd >= 0 && close (self->fd) != 0)
+    {
+      int saved_errno = errno;
+
+      self->fd = -1;
+      return set_disk_error (error, saved_errno, _("write"), self->part_path);
+    }
+  self->fd = -1;
+
+  /* Never replace: if NAME appeared since we reserved it, take the next. */
+  wanted = g_strdup (self->name);
+  for (guint n = 1; ; n++)
+    {
+      g_autofree char *old_final = NULL;
+      g_autofree char *old_part = NULL;
+      int fd;
+
+      if (renameat2 (self->dir_fd, self->part_name, self->dir_fd, self->name, RENAME_NOREPLACE) == 0)
+        break;
+      if (errno == EINVAL || errno == ENOSYS)
+        {
+          /* A file system without RENAME_NOREPLACE: link() never replaces either. */
+          if (linkat (self->dir_fd, self->part_name, self->dir_fd, self->name, 0) == 0)
+            {
+              unlinkat (self->dir_fd, self->part_name, 0);
+              break;
+            }
+        }
+      if (errno != EEXIST || n >= MAX_NAME_ATTEMPTS)
+        return set_disk_error (error, errno, _("rename"), self->final_path);
+
+      /* Move the finished .part under a fresh reserved name and try again. */
+      old_part = g_strdup (self->part_name);
+      old_final = g_strdup (self->final_path);
+      g_hash_table_remove (self->reserved_names, old_final);
+      g_clear_pointer (&self->name, g_free);
+      g_clear_pointer (&self->final_path, g_free);
+      g_clear_pointer (&self->part_name, g_free);
+      g_clear_pointer (&self->part_path, g_free);
+      if (!reserve_name (self, wanted, n, error))
+        return FALSE;
+      fd = self->fd;
+      self->fd = -1;
+      close (fd);
+      if (renameat (self->dir_fd, old_part, self->dir_fd, self->part_name) != 0)
+        return set_disk_error (error, errno, _("rename"), self->part_path);
+    }
+
+  _sluice_task_set_download_result (self->task, self->final_path,
+                                    g_checksum_get_string (self->checksum));
+  /* The file exists now; the reservation has done its job. */
+  g_hash_table_remove (self->reserved_names, self->final_path);
+  g_clear_pointer (&self->part_name, g_free);
+  g_clear_pointer (&self->part_path, g_free);
+  return TRUE;
+}
+
+static void
+sluice_download_abort (SluiceSink *sink,
+                       gboolean    discard)
+{
+  SluiceDownload *self = SLUICE_DOWNLOAD (sink);
+
+  close_fd (self);
+
+  if (!discard)
+    return;
+
+  if (self->part_name != NULL && self->dir_fd >= 0)
+    unlinkat (self->dir_fd, self->part_name, 0);
+  release_name (self);
+  reset_content (self);
+  _sluice_task_set_path (self->task, NULL);
+}
+
+static void
+sluice_download_sink_iface_init (SluiceSinkInterface *iface)
+{
+  iface->prepare = sluice_download_prepare;
+  iface->begin = sluice_download_begin;
+  iface->write = sluice_download_write;
+  iface->finish = sluice_download_finish;
+  iface->abort = sluice_download_abort;
+}

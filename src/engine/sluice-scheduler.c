@@ -1,0 +1,1162 @@
+/* sluice-scheduler.c
+ *
+ * The semaphore: at most max-concurrent transfers, at most max-per-host per
+ * host.  Queued tasks wait in one FIFO per host; the next task to start is
+ * the oldest head among hosts below their cap, so a busy host never blocks
+ * the others.  A slot is held from the moment a transfer starts until its
+ * callback has run, so the server never sees more than the limit, even
+ * around cancellations.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <libsoup/soup.h>
+
+#include "sluice-download.h"
+#include "sluice-enums.h"
+#include "sluice-rate-limiter.h"
+#include "sluice-scheduler-private.h"
+#include "sluice-scrape.h"
+#include "sluice-transfer.h"
+
+#define DEFAULT_MAX_CONCURRENT 8
+#define DEFAULT_MAX_PER_HOST   6
+#define DEFAULT_TIMEOUT        30
+#define DEFAULT_MAX_RETRIES    3
+#define MAX_BACKOFF_SECONDS    60.0
+
+typedef struct {
+  char              *name;
+  GQueue             queue;      /* SluiceTask*, unowned, by sequence */
+  guint              n_running;
+  SluiceRateLimiter *requests;
+} Host;
+
+struct _SluiceScheduler
+{
+  GObject            parent_instance;
+
+  GPtrArray         *tasks;      /* owned, insertion order */
+  GHashTable        *hosts;      /* name → Host */
+  guint64            next_sequence;
+
+  guint              max_concurrent;
+  guint              max_per_host;
+  guint              timeout;
+  guint              max_retries;
+  double             retry_delay;
+  double             requests_per_second;
+  guint64            max_bytes_per_second;
+  char              *download_directory;
+  GHashTable        *reserved_names;
+  SluiceRateLimiter *bandwidth;
+
+  SoupSession       *session;
+  guint              session_max_conns;
+  guint              session_max_per_host;
+  guint              session_timeout;
+
+  guint              n_running;  /* transfers in flight (the semaphore) */
+  guint              n_state[SLUICE_TASK_STATE_CANCELLED + 1];
+  gboolean           busy;
+
+  guint              rate_wakeup;
+  gint64             rate_wakeup_at;
+  gboolean           dispatching;
+
+  gboolean           shutting_down;
+  GPtrArray         *shutdown_tasks; /* GTask* waiting for n_running == 0 */
+};
+
+static void sluice_scheduler_list_model_iface_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (SluiceScheduler, sluice_scheduler, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL,
+                                                      sluice_scheduler_list_model_iface_init))
+
+enum {
+  PROP_0,
+  PROP_MAX_CONCURRENT,
+  PROP_MAX_PER_HOST,
+  PROP_TIMEOUT,
+  PROP_MAX_RETRIES,
+  PROP_RETRY_DELAY,
+  PROP_REQUESTS_PER_SECOND,
+  PROP_MAX_BYTES_PER_SECOND,
+  PROP_DOWNLOAD_DIRECTORY,
+  PROP_N_ITEMS,
+  PROP_N_QUEUED,
+  PROP_N_RUNNING,
+  PROP_N_WAITING,
+  PROP_N_DONE,
+  PROP_N_FAILED,
+  PROP_N_CANCELLED,
+  PROP_BUSY,
+  N_PROPS
+};
+
+enum {
+  TASK_FINISHED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void dispatch (SluiceScheduler *self);
+
+/* Hosts */
+
+static void
+host_free (gpointer data)
+{
+  Host *host = data;
+
+  g_queue_clear (&host->queue);
+  g_clear_pointer (&host->requests, sluice_rate_limiter_unref);
+  g_free (host->name);
+  g_free (host);
+}
+
+static Host *
+ensure_host (SluiceScheduler *self,
+             const char      *name)
+{
+  Host *host = g_hash_table_lookup (self->hosts, name);
+
+  if (host == NULL)
+    {
+      host = g_new0 (Host, 1);
+      host->name = g_strdup (name);
+      g_queue_init (&host->queue);
+      /* A burst of one: politeness means evenly spaced requests. */
+      host->requests = sluice_rate_limiter_new (self->requests_per_second, 1);
+      g_hash_table_insert (self->hosts, host->name, host);
+    }
+  return host;
+}
+
+static gint
+compare_sequence (gconstpointer a,
+                  gconstpointer b,
+                  gpointer      user_data)
+{
+  guint64 sa = _sluice_task_get_sequence ((SluiceTask *) a);
+  guint64 sb = _sluice_task_get_sequence ((SluiceTask *) b);
+
+  return sa < sb ? -1 : sa > sb;
+}
+
+static void
+enqueue (SluiceScheduler *self,
+         SluiceTask      *task)
+{
+  Host *host = ensure_host (self, sluice_task_get_host (task));
+  GList *tail = host->queue.tail;
+
+  /* New tasks go at the end; a retried one back into its place. */
+  if (tail == NULL || compare_sequence (tail->data, task, NULL) < 0)
+    g_queue_push_tail (&host->queue, task);
+  else
+    g_queue_insert_sorted (&host->queue, task, compare_sequence, NULL);
+}
+
+static void
+dequeue (SluiceScheduler *self,
+         SluiceTask      *task)
+{
+  Host *host = g_hash_table_lookup (self->hosts, sluice_task_get_host (task));
+
+  if (host != NULL)
+    g_queue_remove (&host->queue, task);
+}
+
+/* Counters */
+
+static void
+update_busy (SluiceScheduler *self)
+{
+  gboolean busy = self->n_running > 0 ||
+                  self->n_state[SLUICE_TASK_STATE_QUEUED] > 0 ||
+                  self->n_state[SLUICE_TASK_STATE_CONNECTING] > 0 ||
+                  self->n_state[SLUICE_TASK_STATE_RUNNING] > 0 ||
+                  self->n_state[SLUICE_TASK_STATE_WAITING_RETRY] > 0;
+
+  if (busy != self->busy)
+    {
+      self->busy = busy;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+    }
+}
+
+static GParamSpec *
+state_pspec (SluiceTaskState state)
+{
+  switch (state)
+    {
+    case SLUICE_TASK_STATE_QUEUED: return properties[PROP_N_QUEUED];
+    case SLUICE_TASK_STATE_CONNECTING:
+    case SLUICE_TASK_STATE_RUNNING: return properties[PROP_N_RUNNING];
+    case SLUICE_TASK_STATE_WAITING_RETRY: return properties[PROP_N_WAITING];
+    case SLUICE_TASK_STATE_DONE: return properties[PROP_N_DONE];
+    case SLUICE_TASK_STATE_FAILED: return properties[PROP_N_FAILED];
+    case SLUICE_TASK_STATE_CANCELLED: return properties[PROP_N_CANCELLED];
+    default: g_assert_not_reached ();
+    }
+}
+
+void
+_sluice_scheduler_task_state_changed (SluiceScheduler *self,
+                                      SluiceTask      *task,
+                                      SluiceTaskState  old_state)
+{
+  SluiceTaskState state = sluice_task_get_state (task);
+
+  self->n_state[old_state]--;
+  self->n_state[state]++;
+
+  g_object_freeze_notify (G_OBJECT (self));
+  g_object_notify_by_pspec (G_OBJECT (self), state_pspec (old_state));
+  g_object_notify_by_pspec (G_OBJECT (self), state_pspec (state));
+  update_busy (self);
+  g_object_thaw_notify (G_OBJECT (self));
+
+  if (sluice_task_is_finished (task))
+    g_signal_emit (self, signals[TASK_FINISHED], 0, task);
+}
+
+/* The session */
+
+static SoupSession *
+ensure_session (SluiceScheduler *self)
+{
+  g_autofree char *user_agent = NULL;
+
+  if (self->session != NULL &&
+      self->session_max_conns >= self->max_concurrent &&
+      self->session_max_per_host >= self->max_per_host &&
+      self->session_timeout == self->timeout)
+    return self->session;
+
+  /* Limits are construct-only: running transfers keep the old session
+   * alive; new ones use a session sized for the new limits. */
+  g_clear_object (&self->session);
+  user_agent = g_strdup_printf ("Sluice/%s", PACKAGE_VERSION);
+  self->session_max_conns = MAX (self->max_concurrent, self->session_max_conns);
+  self->session_max_per_host = MAX (self->max_per_host, self->session_max_per_host);
+  self->session_timeout = self->timeout;
+  self->session = soup_session_new_with_options ("max-conns", self->session_max_conns,
+                                                 "max-conns-per-host", self->session_max_per_host,
+                                                 "timeout", self->timeout,
+                                                 "idle-timeout", 60,
+                                                 "user-agent", user_agent,
+                                                 NULL);
+  return self->session;
+}
+
+/* Running tasks */
+
+static void
+complete_shutdown_if_idle (SluiceScheduler *self)
+{
+  if (self->shutdown_tasks == NULL || self->n_running > 0)
+    return;
+
+  for (guint i = 0; i < self->shutdown_tasks->len; i++)
+    g_task_return_boolean (g_ptr_array_index (self->shutdown_tasks, i), TRUE);
+  g_clear_pointer (&self->shutdown_tasks, g_ptr_array_unref);
+}
+
+static gboolean
+on_retry_due (gpointer user_data)
+{
+  SluiceTask *task = user_data;
+  SluiceScheduler *self = g_object_get_data (G_OBJECT (task), "sluice-scheduler");
+
+  _sluice_task_set_retry_source (task, 0);
+  if (self == NULL || sluice_task_get_state (task) != SLUICE_TASK_STATE_WAITING_RETRY)
+    return G_SOURCE_REMOVE;
+
+  _sluice_task_set_state (task, SLUICE_TASK_STATE_QUEUED);
+  enqueue (self, task);
+  dispatch (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gint64
+backoff_us (SluiceScheduler *self,
+            guint            attempt)
+{
+  double seconds = self->retry_delay * (double) (1u << MIN (attempt - 1, 16));
+
+  seconds = MIN (seconds, MAX_BACKOFF_SECONDS);
+  /* ±20 % so a batch that failed together does not retry in lockstep. */
+  seconds *= g_random_double_range (0.8, 1.2);
+  return (gint64) (seconds * G_USEC_PER_SEC);
+}
+
+static void
+wait_for_retry (SluiceScheduler *self,
+                SluiceTask      *task,
+                gint64           delay_us)
+{
+  guint source;
+
+  _sluice_task_set_retry_at (task, g_get_monotonic_time () + delay_us);
+  _sluice_task_set_state (task, SLUICE_TASK_STATE_WAITING_RETRY);
+  source = g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) MAX (1, delay_us / 1000),
+                               on_retry_due, task, NULL);
+  g_source_set_static_name (g_main_context_find_source_by_id (NULL, source), "[sluice] retry");
+  _sluice_task_set_retry_source (task, source);
+}
+
+static void
+on_transfer_done (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(SluiceScheduler) self = user_data;
+  SluiceTransfer *transfer = SLUICE_TRANSFER (source);
+  SluiceTask *task = sluice_transfer_get_task (transfer);
+  SluiceSink *sink = _sluice_task_get_sink (task);
+  Host *host = g_hash_table_lookup (self->hosts, sluice_task_get_host (task));
+  g_autoptr(GError) error = NULL;
+  gboolean retryable = FALSE;
+  gint64 retry_after = -1;
+  gboolean ok;
+
+  ok = sluice_transfer_run_finish (transfer, result, &retryable, &retry_after, &error);
+
+  g_assert (self->n_running > 0 && host != NULL && host->n_running > 0);
+  self->n_running--;
+  host->n_running--;
+  if (_sluice_task_get_transfer (task) == transfer)
+    _sluice_task_set_transfer (task, NULL);
+
+  if (sluice_task_get_state (task) == SLUICE_TASK_STATE_CANCELLED)
+    {
+      /* Cancelled by the user (or shutdown): already cleaned up. */
+    }
+  else if (ok)
+    {
+      /* An earlier attempt's error is history once one succeeds. */
+      _sluice_task_set_error (task, SLUICE_ERROR_NONE, NULL);
+      _sluice_task_set_state (task, SLUICE_TASK_STATE_DONE);
+    }
+  else if (retryable && sluice_task_get_attempt (task) <= self->max_retries && !self->shutting_down)
+    {
+      sluice_sink_abort (sink, FALSE);
+      _sluice_task_set_error (task, error->code, error->message);
+      wait_for_retry (self, task, retry_after >= 0 ? retry_after
+                                                   : backoff_us (self, sluice_task_get_attempt (task)));
+    }
+  else
+    {
+      sluice_sink_abort (sink, TRUE);
+      _sluice_task_set_error (task, error->code, error->message);
+      _sluice_task_set_state (task, SLUICE_TASK_STATE_FAILED);
+    }
+
+  g_object_unref (transfer);
+  update_busy (self);
+  dispatch (self);
+  complete_shutdown_if_idle (self);
+}
+
+static void
+start_task (SluiceScheduler *self,
+            Host            *host,
+            SluiceTask      *task)
+{
+  SluiceTransfer *transfer;
+  SluiceSink *sink;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+
+  self->n_running++;
+  host->n_running++;
+
+  sink = _sluice_task_get_sink (task);
+  if (sink == NULL)
+    {
+      g_autoptr(SluiceSink) new_sink = NULL;
+
+      if (sluice_task_get_kind (task) == SLUICE_TASK_KIND_DOWNLOAD)
+        new_sink = SLUICE_SINK (sluice_download_new (task, self->download_directory,
+                                                     self->reserved_names));
+      else
+        new_sink = SLUICE_SINK (sluice_scrape_new (task));
+      _sluice_task_set_sink (task, new_sink);
+      sink = new_sink;
+    }
+
+  transfer = sluice_transfer_new (ensure_session (self), task, sink,
+                                  self->bandwidth, self->timeout);
+  _sluice_task_set_transfer (task, transfer);
+  g_object_set_data_full (G_OBJECT (task), "sluice-cancellable",
+                          g_object_ref (cancellable), g_object_unref);
+
+  _sluice_task_begin_attempt (task);
+  _sluice_task_set_state (task, SLUICE_TASK_STATE_CONNECTING);
+  sluice_transfer_run_async (transfer, cancellable, on_transfer_done, g_object_ref (self));
+}
+
+static gboolean
+on_rate_wakeup (gpointer user_data)
+{
+  SluiceScheduler *self = user_data;
+
+  self->rate_wakeup = 0;
+  dispatch (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_rate_wakeup (SluiceScheduler *self,
+                      guint            delay_ms)
+{
+  gint64 at = g_get_monotonic_time () + (gint64) delay_ms * 1000;
+
+  if (self->rate_wakeup != 0 && self->rate_wakeup_at <= at)
+    return;
+  g_clear_handle_id (&self->rate_wakeup, g_source_remove);
+  self->rate_wakeup_at = at;
+  self->rate_wakeup = g_timeout_add (MAX (1, delay_ms), on_rate_wakeup, self);
+}
+
+static void
+dispatch (SluiceScheduler *self)
+{
+  guint rate_delay = G_MAXUINT;
+
+  if (self->dispatching || self->shutting_down)
+    return;
+  self->dispatching = TRUE;
+
+  while (self->n_running < self->max_concurrent)
+    {
+      GHashTableIter iter;
+      Host *host;
+      Host *best = NULL;
+      SluiceTask *best_task = NULL;
+
+      g_hash_table_iter_init (&iter, self->hosts);
+      while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &host))
+        {
+          SluiceTask *head = g_queue_peek_head (&host->queue);
+          guint delay;
+
+          if (head == NULL)
+            continue;
+          if (host->n_running >= self->max_per_host)
+            {
+              /* A slot is free but this host is at its cap: say so. */
+              _sluice_task_set_held_by_host (head, TRUE);
+              continue;
+            }
+          delay = sluice_rate_limiter_delay_ms (host->requests);
+          if (delay > 0)
+            {
+              rate_delay = MIN (rate_delay, delay);
+              continue;
+            }
+          if (best_task == NULL || compare_sequence (head, best_task, NULL) < 0)
+            {
+              best = host;
+              best_task = head;
+            }
+        }
+
+      if (best == NULL)
+        break;
+
+      g_queue_pop_head (&best->queue);
+      sluice_rate_limiter_take (best->requests, 1);
+      start_task (self, best, best_task);
+    }
+
+  if (rate_delay != G_MAXUINT)
+    schedule_rate_wakeup (self, rate_delay);
+
+  self->dispatching = FALSE;
+}
+
+/* Cancel and retry */
+
+static void
+cancel_task (SluiceScheduler *self,
+             SluiceTask      *task,
+             gboolean         discard,
+             const char      *message)
+{
+  SluiceSink *sink = _sluice_task_get_sink (task);
+  guint retry_source;
+
+  switch (sluice_task_get_state (task))
+    {
+    case SLUICE_TASK_STATE_QUEUED:
+      dequeue (self, task);
+      break;
+    case SLUICE_TASK_STATE_WAITING_RETRY:
+      retry_source = _sluice_task_get_retry_source (task);
+      if (retry_source != 0)
+        g_source_remove (retry_source);
+      _sluice_task_set_retry_source (task, 0);
+      break;
+    case SLUICE_TASK_STATE_CONNECTING:
+    case SLUICE_TASK_STATE_RUNNING:
+      /* The transfer stops touching the sink at once; its slot is given
+       * back when its callback runs. */
+      g_cancellable_cancel (g_object_get_data (G_OBJECT (task), "sluice-cancellable"));
+      break;
+    case SLUICE_TASK_STATE_DONE:
+    case SLUICE_TASK_STATE_FAILED:
+    case SLUICE_TASK_STATE_CANCELLED:
+    default:
+      return;
+    }
+
+  if (sink != NULL)
+    sluice_sink_abort (sink, discard);
+  _sluice_task_set_error (task, SLUICE_ERROR_CANCELLED, message);
+  _sluice_task_set_state (task, SLUICE_TASK_STATE_CANCELLED);
+}
+
+void
+_sluice_scheduler_cancel_task (SluiceScheduler *self,
+                               SluiceTask      *task)
+{
+  cancel_task (self, task, TRUE, _("Cancelled"));
+  dispatch (self);
+}
+
+void
+_sluice_scheduler_retry_task (SluiceScheduler *self,
+                              SluiceTask      *task)
+{
+  if (self->shutting_down)
+    return;
+  _sluice_task_clear_results (task);
+  _sluice_task_set_state (task, SLUICE_TASK_STATE_QUEUED);
+  enqueue (self, task);
+  dispatch (self);
+}
+
+/* GListModel */
+
+static GType
+sluice_scheduler_get_item_type (GListModel *model)
+{
+  return SLUICE_TYPE_TASK;
+}
+
+static guint
+sluice_scheduler_get_n_items (GListModel *model)
+{
+  return SLUICE_SCHEDULER (model)->tasks->len;
+}
+
+static gpointer
+sluice_scheduler_get_item (GListModel *model,
+                           guint       position)
+{
+  SluiceScheduler *self = SLUICE_SCHEDULER (model);
+
+  if (position >= self->tasks->len)
+    return NULL;
+  return g_object_ref (g_ptr_array_index (self->tasks, position));
+}
+
+static void
+sluice_scheduler_list_model_iface_init (GListModelInterface *iface)
+{
+  iface->get_item_type = sluice_scheduler_get_item_type;
+  iface->get_n_items = sluice_scheduler_get_n_items;
+  iface->get_item = sluice_scheduler_get_item;
+}
+
+/* GObject */
+
+static void
+sluice_scheduler_dispose (GObject *object)
+{
+  SluiceScheduler *self = (SluiceScheduler *) object;
+
+  /* Transfers hold a reference to us, so nothing runs by now; tasks may
+   * outlive the scheduler in a view, so detach them. */
+  for (guint i = 0; i < self->tasks->len; i++)
+    {
+      SluiceTask *task = g_ptr_array_index (self->tasks, i);
+      guint retry_source = _sluice_task_get_retry_source (task);
+
+      if (retry_source != 0)
+        g_source_remove (retry_source);
+      _sluice_task_set_retry_source (task, 0);
+      if (sluice_task_get_state (task) == SLUICE_TASK_STATE_WAITING_RETRY &&
+          _sluice_task_get_sink (task) != NULL)
+        sluice_sink_abort (_sluice_task_get_sink (task), TRUE);
+      g_object_set_data (G_OBJECT (task), "sluice-scheduler", NULL);
+      _sluice_task_detach (task);
+    }
+  g_ptr_array_set_size (self->tasks, 0);
+  g_hash_table_remove_all (self->hosts);
+  g_clear_handle_id (&self->rate_wakeup, g_source_remove);
+  g_clear_object (&self->session);
+
+  G_OBJECT_CLASS (sluice_scheduler_parent_class)->dispose (object);
+}
+
+static void
+sluice_scheduler_finalize (GObject *object)
+{
+  SluiceScheduler *self = (SluiceScheduler *) object;
+
+  g_clear_pointer (&self->tasks, g_ptr_array_unref);
+  g_clear_pointer (&self->hosts, g_hash_table_unref);
+  g_clear_pointer (&self->reserved_names, g_hash_table_unref);
+  g_clear_pointer (&self->bandwidth, sluice_rate_limiter_unref);
+  g_clear_pointer (&self->download_directory, g_free);
+
+  G_OBJECT_CLASS (sluice_scheduler_parent_class)->finalize (object);
+}
+
+static void
+sluice_scheduler_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  SluiceScheduler *self = SLUICE_SCHEDULER (object);
+
+  switch (prop_id)
+    {
+    case PROP_MAX_CONCURRENT: g_value_set_uint (value, self->max_concurrent); break;
+    case PROP_MAX_PER_HOST: g_value_set_uint (value, self->max_per_host); break;
+    case PROP_TIMEOUT: g_value_set_uint (value, self->timeout); break;
+    case PROP_MAX_RETRIES: g_value_set_uint (value, self->max_retries); break;
+    case PROP_RETRY_DELAY: g_value_set_double (value, self->retry_delay); break;
+    case PROP_REQUESTS_PER_SECOND: g_value_set_double (value, self->requests_per_second); break;
+    case PROP_MAX_BYTES_PER_SECOND: g_value_set_uint64 (value, self->max_bytes_per_second); break;
+    case PROP_DOWNLOAD_DIRECTORY: g_value_set_string (value, self->download_directory); break;
+    case PROP_N_ITEMS: g_value_set_uint (value, self->tasks->len); break;
+    case PROP_N_QUEUED: g_value_set_uint (value, sluice_scheduler_get_n_queued (self)); break;
+    case PROP_N_RUNNING: g_value_set_uint (value, sluice_scheduler_get_n_running (self)); break;
+    case PROP_N_WAITING: g_value_set_uint (value, sluice_scheduler_get_n_waiting (self)); break;
+    case PROP_N_DONE: g_value_set_uint (value, sluice_scheduler_get_n_done (self)); break;
+    case PROP_N_FAILED: g_value_set_uint (value, sluice_scheduler_get_n_failed (self)); break;
+    case PROP_N_CANCELLED: g_value_set_uint (value, sluice_scheduler_get_n_cancelled (self)); break;
+    case PROP_BUSY: g_value_set_boolean (value, self->busy); break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sluice_scheduler_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  SluiceScheduler *self = SLUICE_SCHEDULER (object);
+
+  switch (prop_id)
+    {
+    case PROP_MAX_CONCURRENT: sluice_scheduler_set_max_concurrent (self, g_value_get_uint (value)); break;
+    case PROP_MAX_PER_HOST: sluice_scheduler_set_max_per_host (self, g_value_get_uint (value)); break;
+    case PROP_TIMEOUT: sluice_scheduler_set_timeout (self, g_value_get_uint (value)); break;
+    case PROP_MAX_RETRIES: sluice_scheduler_set_max_retries (self, g_value_get_uint (value)); break;
+    case PROP_RETRY_DELAY: sluice_scheduler_set_retry_delay (self, g_value_get_double (value)); break;
+    case PROP_REQUESTS_PER_SECOND: sluice_scheduler_set_requests_per_second (self, g_value_get_double (value)); break;
+    case PROP_MAX_BYTES_PER_SECOND: sluice_scheduler_set_max_bytes_per_second (self, g_value_get_uint64 (value)); break;
+    case PROP_DOWNLOAD_DIRECTORY: sluice_scheduler_set_download_directory (self, g_value_get_string (value)); break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+#define RW (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS)
+#define RO (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS)
+
+static void
+sluice_scheduler_class_init (SluiceSchedulerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = sluice_scheduler_dispose;
+  object_class->finalize = sluice_scheduler_finalize;
+  object_class->get_property = sluice_scheduler_get_property;
+  object_class->set_property = sluice_scheduler_set_property;
+
+  properties[PROP_MAX_CONCURRENT] =
+    g_param_spec_uint ("max-concurrent", NULL, NULL, 1, 1024, DEFAULT_MAX_CONCURRENT, RW);
+  properties[PROP_MAX_PER_HOST] =
+    g_param_spec_uint ("max-per-host", NULL, NULL, 1, 1024, DEFAULT_MAX_PER_HOST, RW);
+  properties[PROP_TIMEOUT] =
+    g_param_spec_uint ("timeout", NULL, NULL, 1, 3600, DEFAULT_TIMEOUT, RW);
+  properties[PROP_MAX_RETRIES] =
+    g_param_spec_uint ("max-retries", NULL, NULL, 0, 100, DEFAULT_MAX_RETRIES, RW);
+  properties[PROP_RETRY_DELAY] =
+    g_param_spec_double ("retry-delay", NULL, NULL, 0, MAX_BACKOFF_SECONDS, 1.0, RW);
+  properties[PROP_REQUESTS_PER_SECOND] =
+    g_param_spec_double ("requests-per-second", NULL, NULL, 0, 10000, 0, RW);
+  properties[PROP_MAX_BYTES_PER_SECOND] =
+    g_param_spec_uint64 ("max-bytes-per-second", NULL, NULL, 0, G_MAXUINT64, 0, RW);
+  properties[PROP_DOWNLOAD_DIRECTORY] =
+    g_param_spec_string ("download-directory", NULL, NULL, NULL, RW);
+  properties[PROP_N_ITEMS] = g_param_spec_uint ("n-items", NULL, NULL, 0, G_MAXUINT, 0, RO);
+  properties[PROP_N_QUEUED] = g_param_spec_uint ("n-queued", NULL, NULL, 0, G_MAXUINT, 0, RO);
+  properties[PROP_N_RUNNING] = g_param_spec_uint ("n-running", NULL, NULL, 0, G_MAXUINT, 0, RO);
+  properties[PROP_N_WAITING] = g_param_spec_uint ("n-waiting", NULL, NULL, 0, G_MAXUINT, 0, RO);
+  properties[PROP_N_DONE] = g_param_spec_uint ("n-done", NULL, NULL, 0, G_MAXUINT, 0, RO);
+  properties[PROP_N_FAILED] = g_param_spec_uint ("n-failed", NULL, NULL, 0, G_MAXUINT, 0, RO);
+  properties[PROP_N_CANCELLED] = g_param_spec_uint ("n-cancelled", NULL, NULL, 0, G_MAXUINT, 0, RO);
+  properties[PROP_BUSY] = g_param_spec_boolean ("busy", NULL, NULL, FALSE, RO);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * SluiceScheduler::task-finished:
+   *
+   * A task reached done, failed or cancelled.
+   */
+  signals[TASK_FINISHED] =
+    g_signal_new ("task-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, SLUICE_TYPE_TASK);
+}
+
+static void
+sluice_scheduler_init (SluiceScheduler *self)
+{
+  self->tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  self->hosts = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, host_free);
+  self->reserved_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->max_concurrent = DEFAULT_MAX_CONCURRENT;
+  self->max_per_host = DEFAULT_MAX_PER_HOST;
+  self->timeout = DEFAULT_TIMEOUT;
+  self->max_retries = DEFAULT_MAX_RETRIES;
+  self->retry_delay = 1.0;
+  self->bandwidth = sluice_rate_limiter_new (0, 1);
+  self->download_directory = g_strdup (g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD));
+  if (self->download_directory == NULL)
+    self->download_directory = g_strdup (g_get_home_dir ());
+}
+
+SluiceScheduler *
+sluice_scheduler_new (void)
+{
+  return g_object_new (SLUICE_TYPE_SCHEDULER, NULL);
+}
+
+/* Adding and removing */
+
+static SluiceTask *
+append_task (SluiceScheduler *self,
+             const char      *uri,
+             SluiceTaskKind   kind)
+{
+  g_autoptr(GUri) guri = g_uri_parse (uri, G_URI_FLAGS_ENCODED | G_URI_FLAGS_SCHEME_NORMALIZE, NULL);
+  const char *scheme;
+  SluiceTask *task;
+
+  if (guri == NULL)
+    return NULL;
+  scheme = g_uri_get_scheme (guri);
+  if ((g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0) ||
+      g_uri_get_host (guri) == NULL || *g_uri_get_host (guri) == '\0')
+    return NULL;
+
+  task = _sluice_task_new (self, guri, kind, self->next_sequence++);
+  g_object_set_data (G_OBJECT (task), "sluice-scheduler", self);
+  g_ptr_array_add (self->tasks, task);
+  self->n_state[SLUICE_TASK_STATE_QUEUED]++;
+  enqueue (self, task);
+  return task;
+}
+
+static void
+announce_added (SluiceScheduler *self,
+                guint            position,
+                guint            added)
+{
+  if (added == 0)
+    return;
+  g_list_model_items_changed (G_LIST_MODEL (self), position, 0, added);
+  g_object_freeze_notify (G_OBJECT (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_QUEUED]);
+  update_busy (self);
+  g_object_thaw_notify (G_OBJECT (self));
+  dispatch (self);
+}
+
+SluiceTask *
+sluice_scheduler_add (SluiceScheduler *self,
+                      const char      *uri,
+                      SluiceTaskKind   kind)
+{
+  guint position;
+  SluiceTask *task;
+
+  g_return_val_if_fail (SLUICE_IS_SCHEDULER (self), NULL);
+  g_return_val_if_fail (uri != NULL, NULL);
+
+  position = self->tasks->len;
+  task = append_task (self, uri, kind);
+  announce_added (self, position, task != NULL ? 1 : 0);
+  return task;
+}
+
+guint
+sluice_scheduler_add_many (SluiceScheduler    *self,
+                           const char * const *uris,
+                           SluiceTaskKind      kind)
+{
+  guint position;
+  guint added = 0;
+
+  g_return_val_if_fail (SLUICE_IS_SCHEDULER (self), 0);
+  g_return_val_if_fail (uris != NULL, 0);
+
+  position = self->tasks->len;
+  for (guint i = 0; uris[i] != NULL; i++)
+    if (append_task (self, uris[i], kind) != NULL)
+      added++;
+  announce_added (self, position, added);
+  return added;
+}
+
+guint
+sluice_scheduler_remove_finished (SluiceScheduler *self)
+{
+  guint removed = 0;
+
+  g_return_val_if_fail (SLUICE_IS_SCHEDULER (self), 0);
+
+  /* From the end, one items-changed per run of finished tasks. */
+  for (guint i = self->tasks->len; i > 0; )
+    {
+      guint end = i;
+
+      while (i > 0 && sluice_task_is_finished (g_ptr_array_index (self->tasks, i - 1)))
+        i--;
+      if (i < end)
+        {
+          for (guint j = i; j < end; j++)
+            {
+              SluiceTask *task = g_ptr_array_index (self->tasks, j);
+
+              self->n_state[sluice_task_get_state (task)]--;
+              g_object_set_data (G_OBJECT (task), "sluice-scheduler", NULL);
+              _sluice_task_detach (task);
+            }
+          g_ptr_array_remove_range (self->tasks, i, end - i);
+          g_list_model_items_changed (G_LIST_MODEL (self), i, end - i, 0);
+          removed += end - i;
+        }
+      else
+        i--;
+    }
+
+  if (removed > 0)
+    {
+      g_object_freeze_notify (G_OBJECT (self));
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_DONE]);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_FAILED]);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_CANCELLED]);
+      g_object_thaw_notify (G_OBJECT (self));
+    }
+  return removed;
+}
+
+void
+sluice_scheduler_cancel_all (SluiceScheduler *self)
+{
+  g_return_if_fail (SLUICE_IS_SCHEDULER (self));
+
+  g_object_freeze_notify (G_OBJECT (self));
+  /* Queued ones first so no slot freed by a cancel starts another task. */
+  self->dispatching = TRUE;
+  for (guint i = 0; i < self->tasks->len; i++)
+    cancel_task (self, g_ptr_array_index (self->tasks, i), TRUE, _("Cancelled"));
+  self->dispatching = FALSE;
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+guint
+sluice_scheduler_retry_failed (SluiceScheduler *self)
+{
+  guint retried = 0;
+
+  g_return_val_if_fail (SLUICE_IS_SCHEDULER (self), 0);
+
+  self->dispatching = TRUE;
+  for (guint i = 0; i < self->tasks->len; i++)
+    {
+      SluiceTask *task = g_ptr_array_index (self->tasks, i);
+
+      if (sluice_task_get_state (task) == SLUICE_TASK_STATE_FAILED)
+        {
+          _sluice_scheduler_retry_task (self, task);
+          retried++;
+        }
+    }
+  self->dispatching = FALSE;
+  dispatch (self);
+  return retried;
+}
+
+void
+sluice_scheduler_shutdown_async (SluiceScheduler     *self,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (SLUICE_IS_SCHEDULER (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sluice_scheduler_shutdown_async);
+
+  self->shutting_down = TRUE;
+  g_object_freeze_notify (G_OBJECT (self));
+  for (guint i = 0; i < self->tasks->len; i++)
+    {
+      SluiceTask *t = g_ptr_array_index (self->tasks, i);
+
+      /* Keep running downloads' partial files: a later session resumes. */
+      cancel_task (self, t, !sluice_task_is_active (t), _("Stopped when Sluice quit"));
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+
+  if (self->shutdown_tasks == NULL)
+    self->shutdown_tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (self->shutdown_tasks, g_steal_pointer (&task));
+  complete_shutdown_if_idle (self);
+}
+
+gboolean
+sluice_scheduler_shutdown_finish (SluiceScheduler  *self,
+                                  GAsyncResult     *result,
+                                  GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Properties */
+
+guint
+sluice_scheduler_get_max_concurrent (SluiceScheduler *self)
+{
+  g_return_val_if_fail (SLUICE_IS_SCHEDULER (self), 0);
+  return self->max_concurrent;
+}
+
+void
+sluice_scheduler_set_max_concurrent (SluiceScheduler *self,
+                                     guint            max_concurrent)
+{
+  g_return_if_fail (SLUICE_IS_SCHEDULER (self));
+  max_concurrent = CLAMP (max_concurrent, 1, 1024);
+  if (self->max_concurrent == max_concurrent)
+    return;
+  /* Raising starts queued tasks now; lowering lets running ones finish. */
+  self->max_concurrent = max_concurrent;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_CONCURRENT]);
+  dispatch (self);
+}
+
+guint
+sluice_scheduler_get_max_per_host (SluiceScheduler *self)
+{
+  g_return_val_if_fail (SLUICE_IS_SCHEDULER (self), 0);
+  return self->max_per_host;
+}
+
+void
+sluice_scheduler_set_max_per_host (SluiceScheduler *self,
+                                   guint            max_per_host)
+{
+  g_return_if_fail (SLUICE_IS_SCHEDULER (self));
+  max_per_host = CLAMP (max_per_host, 1, 1024);
+  if (self->max_per_host == max_per_host)
+    return;
+  self->max_per_host = max_per_host;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_PER_HOST]);
+  dispatch (self);
+}
+
+guint
+sluice_scheduler_get_timeout (SluiceScheduler *self)
+{
+  g_return_val_if_fail (SLUICE_IS_SCHEDULER (self), 0);
+  return self->timeout;
+}
+
+void
+sluice_scheduler_set_timeout (SluiceScheduler *self,
+                              guint            seconds)
+{
+  g_return_if_fail (SLUICE_IS_SCHEDULER (self));
+  seconds = CLAMP (seconds, 1, 3600);
+  if (self->timeout == seconds)
+    return;
+  self->timeout = seconds;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIMEOUT]);
+}
+
+guint
+sluice_scheduler_get_max_retries (SluiceScheduler *self)
+{
+  g_return_val_if_fail (SLUICE_IS_SCHEDULER (self), 0);
+  return self->max_retries;
+}
+
+void
+sluice_scheduler_set_max_retries (SluiceScheduler *self,
+                                  guint            max_retries)
+{
+  g_return_if_fail (SLUICE_IS_SCHEDULER (self));
+  if (self->max_retries == max_retries)
+    return;
+  self->max_retries = max_retries;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_RETRIES]);
+}
+
+double
+sluice_scheduler_get_retry_delay (SluiceScheduler *self)
+{
+  g_return_val_if_fail (SLUICE_IS_SCHEDULER (self), 0);
+  return self->retry_delay;
+}
+
+/* The first backoff; each further retry doubles it, up to 60 s. */
+void
+sluice_scheduler_set_retry_delay (SluiceScheduler *self,
+                                  double           seconds)
+{
+  g_return_if_fail (SLUICE_IS_SCHEDULER (self));
+  seconds = CLAMP (seconds, 0, MAX_BACKOFF_SECONDS);
+  if (self->retry_delay == seconds)
+    return;
+  self->retry_delay = seconds;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RETRY_DELAY]);
+}
+
+double
+sluice_scheduler_get_requests_per_second (SluiceScheduler *self)
+{
+  g_return_val_if_fail (SLUICE_IS_SCHEDULER (self), 0);
+  return self->requests_per_second;
+}
+
+void
+sluice_scheduler_set_requests_per_second (SluiceScheduler *self,
+                                          double           rate)
+{
+  GHashTableIter iter;
+  Host *host;
+
+  g_return_if_fail (SLUICE_IS_SCHEDULER (self));
+  rate = MAX (rate, 0);
+  if (self->requests_per_second == rate)
+    return;
+  self->requests_per_second = rate;
+  g_hash_table_iter_init (&iter, self->hosts);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &host))
+    sluice_rate_limiter_set_rate (host->requests, rate, 1);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REQUESTS_PER_SECOND]);
+  dispatch (self);
+}
+
+guint64
+sluice_scheduler_get_max_bytes_per_second (SluiceScheduler *self)
+{
+  g_return_val_if_fail (SLUICE_IS_SCHEDULER (self), 0);
+  return self->max_bytes_per_second;
+}
+
+void
+sluice_scheduler_set_max_bytes_per_second (SluiceScheduler *self,
+                                           guint64          rate)
+{
+  g_return_if_fail (SLUICE_IS_SCHEDULER (self));
+  if (self->max_bytes_per_second == rate)
+    return;
+  self->max_bytes_per_second = rate;
+  /* A tenth of a second of burst keeps the flow smooth. */
+  sluice_rate_limiter_set_rate (self->bandwidth, (double) rate, MAX (1.0, (double) rate / 10));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_BYTES_PER_SECOND]);
+}
+
+const char *
+sluice_scheduler_get_download_directory (SluiceScheduler *self)
+{
+  g_return_val_if_fail (SLUICE_IS_SCHEDULER (self), NULL);
+  return self->download_directory;
+}
+
+/* Applies to downloads that have not picked their file yet. */
+void
+sluice_scheduler_set_download_directory (SluiceScheduler *self,
+                                         const char      *directory)
+{
+  g_return_if_fail (SLUICE_IS_SCHEDULER (self));
+  if (directory == NULL || g_strcmp0 (self->download_directory, directory) == 0)
+    return;
+  g_free (self->download_directory);
+  self->download_directory = g_strdup (directory);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DOWNLOAD_DIRECTORY]);
+}
+
+guint
+sluice_scheduler_get_n_queued (SluiceScheduler *self)
+{
+  g_return_val_if_fail (SLUICE_IS_SCHEDULER (self), 0);
+  return self->n_state[SLUICE_TASK_STATE_QUEUED];
+}
+
+guint
+sluice_scheduler_get_n_running (SluiceScheduler *self)
+{
+  g_return_val_if_fail (SLUICE_IS_SCHEDULER (self), 0);
+  return self->n_state[SLUICE_TASK_STATE_CONNECTING] + self->n_state[SLUICE_TASK_STATE_RUNNING];
+}
+
+guint
+sluice_scheduler_get_n_waiting (SluiceScheduler *self)
+{
+  g_return_val_if_fail (SLUICE_IS_SCHEDULER (self), 0);
+  return self->n_state[SLUICE_TASK_STATE_WAITING_RETRY];
+}
+
+guint
+sluice_scheduler_get_n_done (SluiceScheduler *self)
+{
+  g_return_val_if_fail (SLUICE_IS_SCHEDULER (self), 0);
+  return self->n_state[SLUICE_TASK_STATE_DONE];
+}
+
+guint
+sluice_scheduler_get_n_failed (SluiceScheduler *self)
+{
+  g_return_val_if_fail (SLUICE_IS_SCHEDULER (self), 0);
+  return self->n_state[SLUICE_TASK_STATE_FAILED];
+}
+
+guint
+sluice_scheduler_get_n_cancelled (SluiceScheduler *self)
+{
+  g_return_val_if_fail (SLUICE_IS_SCHEDULER (self), 0);
+  return self->n_state[SLUICE_TASK_STATE_CANCELLED];
+}
+
+gboolean
+sluice_scheduler_get_busy (SluiceScheduler *self)
+{
+  g_return_val_if_fail (SLUICE_IS_SCHEDULER (self), FALSE);
+  return self->busy;
+}

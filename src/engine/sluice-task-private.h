@@ -1,0 +1,66 @@
+/* sluice-task-private.h: what the scheduler and transfers may change
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "sluice-task.h"
+
+G_BEGIN_DECLS
+
+typedef struct _SluiceScheduler SluiceScheduler;
+
+SluiceTask *_sluice_task_new               (SluiceScheduler *scheduler,
+                                            GUri            *uri,
+                                            SluiceTaskKind   kind,
+                                            guint64          sequence);
+GUri       *_sluice_task_get_guri          (SluiceTask      *self);
+guint64     _sluice_task_get_sequence      (SluiceTask      *self);
+void        _sluice_task_detach            (SluiceTask      *self);
+
+/* Scheduler-owned bookkeeping that rides along with the task. */
+gpointer    _sluice_task_get_transfer      (SluiceTask      *self);
+void        _sluice_task_set_transfer      (SluiceTask      *self,
+                                            gpointer         transfer);
+gpointer    _sluice_task_get_sink          (SluiceTask      *self);
+void        _sluice_task_set_sink          (SluiceTask      *self,
+                                            gpointer         sink);
+guint       _sluice_task_get_retry_source  (SluiceTask      *self);
+void        _sluice_task_set_retry_source  (SluiceTask      *self,
+                                            guint            source_id);
+
+/* State changes notify at once (flushing pending progress first). */
+void        _sluice_task_set_state         (SluiceTask      *self,
+                                            SluiceTaskState  state);
+void        _sluice_task_set_held_by_host  (SluiceTask      *self,
+                                            gboolean         held);
+void        _sluice_task_begin_attempt     (SluiceTask      *self);
+void        _sluice_task_set_retry_at      (SluiceTask      *self,
+                                            gint64           retry_at);
+void        _sluice_task_set_response      (SluiceTask      *self,
+                                            guint            http_status,
+                                            const char      *final_uri,
+                                            const char      *content_type);
+void        _sluice_task_set_error         (SluiceTask      *self,
+                                            SluiceError      kind,
+                                            const char      *message);
+void        _sluice_task_clear_results     (SluiceTask      *self);
+void        _sluice_task_set_download_result (SluiceTask    *self,
+                                            const char      *path,
+                                            const char      *sha256);
+void        _sluice_task_set_path          (SluiceTask      *self,
+                                            const char      *path);
+void        _sluice_task_set_scrape_result (SluiceTask      *self,
+                                            const char      *title,
+                                            const char * const *headings,
+                                            guint            link_count,
+                                            const char      *description);
+
+/* Progress is coalesced: at most ~10 notifications a second per task. */
+void        _sluice_task_set_progress      (SluiceTask      *self,
+                                            gint64           bytes_received,
+                                            gint64           bytes_total);
+void        _sluice_task_add_bytes         (SluiceTask      *self,
+                                            gsize            n_bytes);
+
+G_END_DECLS

@@ -1,0 +1,572 @@
+/* test-scheduler.c: the semaphore, states, cancel and retry, over loopback
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "sluice-scheduler.h"
+#include "test-utils.h"
+
+typedef struct {
+  TestServer      *server;
+  SluiceScheduler *scheduler;
+  char            *dir;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  f->server = test_server_new ();
+  f->dir = test_make_temp_dir ();
+  f->scheduler = g_object_new (SLUICE_TYPE_SCHEDULER,
+                               "download-directory", f->dir,
+                               "retry-delay", 0.01,
+                               "timeout", 10,
+                               NULL);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_assert_false (sluice_scheduler_get_busy (f->scheduler));
+  /* Nothing else may hold the scheduler: a leaked ref shows here. */
+  g_assert_finalize_object (f->scheduler);
+  test_server_free (f->server);
+  test_remove_tree (f->dir);
+  g_free (f->dir);
+}
+
+static SluiceTask *
+add (Fixture        *f,
+     const char     *path,
+     SluiceTaskKind  kind)
+{
+  g_autofree char *url = test_server_url (f->server, path);
+  SluiceTask *task = sluice_scheduler_add (f->scheduler, url, kind);
+
+  g_assert_nonnull (task);
+  return task;
+}
+
+static SluiceTask *
+add_for_host (Fixture    *f,
+              const char *host,
+              const char *path)
+{
+  g_autofree char *url = test_server_url_for_host (f->server, host, path);
+  SluiceTask *task = sluice_scheduler_add (f->scheduler, url, SLUICE_TASK_KIND_DOWNLOAD);
+
+  g_assert_nonnull (task);
+  return task;
+}
+
+static gboolean
+scheduler_idle (gpointer data)
+{
+  return !sluice_scheduler_get_busy (SLUICE_SCHEDULER (data));
+}
+
+static void
+run_until_idle (Fixture *f,
+                guint    timeout_ms)
+{
+  test_run_until (scheduler_idle, f->scheduler, timeout_ms, "the scheduler to finish");
+}
+
+static guint
+count_files_with_suffix (const char *dir,
+                         const char *suffix)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  g_assert_nonnull (d);
+  while ((name = g_dir_read_name (d)) != NULL)
+    if (suffix == NULL || g_str_has_suffix (name, suffix))
+      n++;
+  return n;
+}
+
+/* The semaphore: the server's peak equals the limit, overall and per host. */
+static void
+test_semaphore_exact (Fixture       *f,
+                      gconstpointer  data)
+{
+  const char *hosts[] = { "127.0.0.1", "127.0.0.2", "127.0.0.3" };
+
+  sluice_scheduler_set_max_concurrent (f->scheduler, 8);
+  sluice_scheduler_set_max_per_host (f->scheduler, 3);
+
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/slow/2000?rate=40000&n=%u", i);
+      add_for_host (f, hosts[i % 3], path);
+    }
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->scheduler)), ==, 200);
+  run_until_idle (f, 60000);
+
+  g_assert_cmpuint (sluice_scheduler_get_n_done (f->scheduler), ==, 200);
+  g_assert_cmpuint (test_server_get_request_count (f->server, "/slow"), ==, 200);
+  g_assert_cmpuint (test_server_get_peak_in_flight (f->server, NULL), ==, 8);
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpuint (test_server_get_peak_in_flight_for_host (f->server, hosts[i]), ==, 3);
+  g_assert_cmpuint (count_files_with_suffix (f->dir, NULL), ==, 200);
+  g_assert_cmpuint (count_files_with_suffix (f->dir, ".part"), ==, 0);
+}
+
+static void
+test_limit_changes_live (Fixture       *f,
+                         gconstpointer  data)
+{
+  sluice_scheduler_set_max_concurrent (f->scheduler, 2);
+  sluice_scheduler_set_max_per_host (f->scheduler, 64);
+
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/slow/3000?rate=20000&n=%u", i);
+      add (f, path, SLUICE_TASK_KIND_DOWNLOAD);
+    }
+
+  TEST_RUN_UNTIL (test_server_get_in_flight (f->server, NULL) == 2, 5000);
+  g_assert_cmpuint (test_server_get_peak_in_flight (f->server, NULL), ==, 2);
+
+  /* Raising starts queued tasks at once. */
+  sluice_scheduler_set_max_concurrent (f->scheduler, 6);
+  g_assert_cmpuint (sluice_scheduler_get_n_running (f->scheduler), ==, 6);
+  TEST_RUN_UNTIL (test_server_get_in_flight (f->server, NULL) == 6, 5000);
+
+  /* Lowering lets the running ones finish and starts nothing new. */
+  sluice_scheduler_set_max_concurrent (f->scheduler, 1);
+  g_assert_cmpuint (sluice_scheduler_get_n_running (f->scheduler), ==, 6);
+  TEST_RUN_UNTIL (sluice_scheduler_get_n_running (f->scheduler) <= 1, 10000);
+  TEST_RUN_UNTIL (test_server_get_in_flight (f->server, NULL) <= 1, 5000);
+  test_server_reset_counters (f->server);
+
+  run_until_idle (f, 60000);
+  g_assert_cmpuint (sluice_scheduler_get_n_done (f->scheduler), ==, 40);
+  g_assert_cmpuint (test_server_get_peak_in_flight (f->server, NULL), ==, 1);
+}
+
+/* FIFO per host, and a host at its cap does not hold back the others. */
+static void
+test_fifo_and_capped_host (Fixture       *f,
+                           gconstpointer  data)
+{
+  SluiceTask *a[5];
+  SluiceTask *b;
+  GPtrArray *requests;
+  guint seen = 0;
+
+  sluice_scheduler_set_max_concurrent (f->scheduler, 4);
+  sluice_scheduler_set_max_per_host (f->scheduler, 1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (a); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/slow/2000?rate=20000&order=%u", i);
+      a[i] = add_for_host (f, "127.0.0.1", path);
+    }
+  b = add_for_host (f, "127.0.0.2", "/bytes/10?order=b");
+
+  /* b starts at once although four tasks for 127.0.0.1 were added before it. */
+  g_assert_cmpint (sluice_task_get_state (b), ==, SLUICE_TASK_STATE_CONNECTING);
+  g_assert_cmpint (sluice_task_get_state (a[1]), ==, SLUICE_TASK_STATE_QUEUED);
+  g_assert_true (sluice_task_get_held_by_host (a[1]));
+  TEST_RUN_UNTIL (sluice_task_get_state (b) == SLUICE_TASK_STATE_DONE, 5000);
+  g_assert_cmpint (sluice_task_get_state (a[2]), ==, SLUICE_TASK_STATE_QUEUED);
+
+  run_until_idle (f, 30000);
+
+  /* The server saw 127.0.0.1's tasks in the order they were added. */
+  requests = test_server_get_requests (f->server);
+  for (guint i = 0; i < requests->len; i++)
+    {
+      TestRequest *r = g_ptr_array_index (requests, i);
+      g_autofree char *expected = g_strdup_printf ("rate=20000&order=%u", seen);
+
+      if (g_strcmp0 (r->host, "127.0.0.1") != 0)
+        continue;
+      g_assert_cmpstr (r->query, ==, expected);
+      seen++;
+    }
+  g_assert_cmpuint (seen, ==, 5);
+}
+
+static void
+assert_cancelled_clean (Fixture    *f,
+                        SluiceTask *task)
+{
+  g_assert_cmpint (sluice_task_get_state (task), ==, SLUICE_TASK_STATE_CANCELLED);
+  g_assert_cmpint (sluice_task_get_error_kind (task), ==, SLUICE_ERROR_CANCELLED);
+  g_assert_cmpstr (sluice_task_get_error_message (task), ==, "Cancelled");
+  g_assert_null (sluice_task_get_path (task));
+  g_assert_cmpuint (count_files_with_suffix (f->dir, ".part"), ==, 0);
+}
+
+static void
+test_cancel_each_state (Fixture       *f,
+                        gconstpointer  data)
+{
+  SluiceTask *connecting, *running, *queued, *waiting;
+  GParamSpec *pspec;
+
+  sluice_scheduler_set_max_concurrent (f->scheduler, 3);
+  sluice_scheduler_set_retry_delay (f->scheduler, 30);
+
+  connecting = add (f, "/hang", SLUICE_TASK_KIND_DOWNLOAD);
+  running = add (f, "/slow/100000?rate=10000", SLUICE_TASK_KIND_DOWNLOAD);
+  waiting = add (f, "/status/503", SLUICE_TASK_KIND_DOWNLOAD);
+  queued = add (f, "/bytes/10", SLUICE_TASK_KIND_DOWNLOAD);
+
+  g_assert_cmpint (sluice_task_get_state (queued), ==, SLUICE_TASK_STATE_QUEUED);
+  sluice_task_cancel (queued);
+  assert_cancelled_clean (f, queued);
+
+  TEST_RUN_UNTIL (sluice_task_get_state (waiting) == SLUICE_TASK_STATE_WAITING_RETRY, 5000);
+  g_assert_cmpint (sluice_task_get_retry_at (waiting), >, g_get_monotonic_time ());
+  g_assert_cmpint (sluice_task_get_error_kind (waiting), ==, SLUICE_ERROR_HTTP_SERVER);
+  sluice_task_cancel (waiting);
+  assert_cancelled_clean (f, waiting);
+  g_assert_cmpint (sluice_task_get_retry_at (waiting), ==, 0);
+
+  TEST_RUN_UNTIL (sluice_task_get_state (running) == SLUICE_TASK_STATE_RUNNING &&
+                  sluice_task_get_bytes_received (running) > 0, 5000);
+  g_assert_nonnull (sluice_task_get_path (running));
+  g_assert_cmpuint (count_files_with_suffix (f->dir, ".part"), ==, 1);
+  sluice_task_cancel (running);
+  assert_cancelled_clean (f, running);
+
+  TEST_RUN_UNTIL (test_server_get_in_flight (f->server, "/hang") == 1, 5000);
+  g_assert_cmpint (sluice_task_get_state (connecting), ==, SLUICE_TASK_STATE_CONNECTING);
+  sluice_task_cancel (connecting);
+  assert_cancelled_clean (f, connecting);
+
+  run_until_idle (f, 5000);
+  /* (A paused /hang never notices the client left, so only /slow counts.) */
+  TEST_RUN_UNTIL (test_server_get_in_flight (f->server, "/slow") == 0, 5000);
+  g_assert_cmpuint (count_files_with_suffix (f->dir, NULL), ==, 0);
+
+  /* Cancelling a finished task does nothing. */
+  sluice_task_cancel (queued);
+  pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (queued), "state");
+  g_assert_nonnull (pspec);
+  g_assert_cmpuint (sluice_scheduler_get_n_cancelled (f->scheduler), ==, 4);
+}
+
+static void
+test_retry_after_then_done (Fixture       *f,
+                            gconstpointer  data)
+{
+  SluiceTask *task = add (f, "/retry-after/1?key=ra", SLUICE_TASK_KIND_DOWNLOAD);
+  gint64 before = g_get_monotonic_time ();
+
+  TEST_RUN_UNTIL (sluice_task_get_state (task) == SLUICE_TASK_STATE_WAITING_RETRY, 5000);
+  /* Retry-After: 1 wins over the 10 ms backoff. */
+  g_assert_cmpint (sluice_task_get_retry_at (task) - before, >=, 900 * 1000);
+  g_assert_cmpint (sluice_task_get_error_kind (task), ==, SLUICE_ERROR_HTTP_SERVER);
+
+  run_until_idle (f, 10000);
+  g_assert_cmpint (sluice_task_get_state (task), ==, SLUICE_TASK_STATE_DONE);
+  g_assert_cmpuint (sluice_task_get_attempt (task), ==, 2);
+  g_assert_cmpint (sluice_task_get_error_kind (task), ==, SLUICE_ERROR_NONE);
+  g_assert_cmpint (g_get_monotonic_time () - before, >=, 900 * 1000);
+}
+
+static void
+test_not_found_not_retried (Fixture       *f,
+                            gconstpointer  data)
+{
+  SluiceTask *task = add (f, "/status/404", SLUICE_TASK_KIND_DOWNLOAD);
+
+  run_until_idle (f, 5000);
+  g_assert_cmpint (sluice_task_get_state (task), ==, SLUICE_TASK_STATE_FAILED);
+  g_assert_cmpint (sluice_task_get_error_kind (task), ==, SLUICE_ERROR_HTTP_CLIENT);
+  g_assert_cmpuint (sluice_task_get_attempt (task), ==, 1);
+  g_assert_cmpuint (sluice_task_get_http_status (task), ==, 404);
+  g_assert_nonnull (strstr (sluice_task_get_error_message (task), "404"));
+  g_assert_cmpuint (test_server_get_request_count (f->server, "/status"), ==, 1);
+}
+
+static void
+test_server_errors_retried_then_fail (Fixture       *f,
+                                      gconstpointer  data)
+{
+  SluiceTask *task;
+
+  sluice_scheduler_set_max_retries (f->scheduler, 2);
+  task = add (f, "/status/500", SLUICE_TASK_KIND_DOWNLOAD);
+  run_until_idle (f, 10000);
+  g_assert_cmpint (sluice_task_get_state (task), ==, SLUICE_TASK_STATE_FAILED);
+  g_assert_cmpint (sluice_task_get_error_kind (task), ==, SLUICE_ERROR_HTTP_SERVER);
+  g_assert_cmpuint (sluice_task_get_attempt (task), ==, 3);
+  g_assert_cmpuint (test_server_get_request_count (f->server, "/status"), ==, 3);
+
+  /* A failed task can be retried by hand. */
+  g_assert_true (sluice_task_retry (task));
+  g_assert_cmpint (sluice_task_get_state (task), !=, SLUICE_TASK_STATE_FAILED);
+  run_until_idle (f, 10000);
+  g_assert_cmpint (sluice_task_get_state (task), ==, SLUICE_TASK_STATE_FAILED);
+  g_assert_cmpuint (test_server_get_request_count (f->server, "/status"), ==, 6);
+  g_assert_false (sluice_task_retry (add (f, "/bytes/1", SLUICE_TASK_KIND_DOWNLOAD)));
+  run_until_idle (f, 5000);
+}
+
+static void
+test_rate_limited (Fixture       *f,
+                   gconstpointer  data)
+{
+  SluiceTask *task;
+
+  sluice_scheduler_set_max_retries (f->scheduler, 0);
+  task = add (f, "/status/429", SLUICE_TASK_KIND_DOWNLOAD);
+  run_until_idle (f, 5000);
+  g_assert_cmpint (sluice_task_get_error_kind (task), ==, SLUICE_ERROR_RATE_LIMITED);
+}
+
+static void
+test_redirect_to_file_refused (Fixture       *f,
+                               gconstpointer  data)
+{
+  SluiceTask *task = add (f, "/redirect/2?to=file:///etc/passwd", SLUICE_TASK_KIND_DOWNLOAD);
+
+  run_until_idle (f, 5000);
+  g_assert_cmpint (sluice_task_get_state (task), ==, SLUICE_TASK_STATE_FAILED);
+  g_assert_cmpint (sluice_task_get_error_kind (task), ==, SLUICE_ERROR_INVALID);
+  g_assert_nonnull (strstr (sluice_task_get_error_message (task), "file:"));
+  g_assert_cmpuint (count_files_with_suffix (f->dir, NULL), ==, 0);
+}
+
+static void
+test_redirects_followed (Fixture       *f,
+                         gconstpointer  data)
+{
+  SluiceTask *ok = add (f, "/redirect/3?to=/bytes/64", SLUICE_TASK_KIND_DOWNLOAD);
+  SluiceTask *loop = add (f, "/redirect/25", SLUICE_TASK_KIND_DOWNLOAD);
+  g_autofree char *final = test_server_url (f->server, "/bytes/64");
+
+  run_until_idle (f, 10000);
+  g_assert_cmpint (sluice_task_get_state (ok), ==, SLUICE_TASK_STATE_DONE);
+  g_assert_cmpstr (sluice_task_get_final_uri (ok), ==, final);
+  g_assert_cmpint (sluice_task_get_state (loop), ==, SLUICE_TASK_STATE_FAILED);
+  g_assert_cmpint (sluice_task_get_error_kind (loop), ==, SLUICE_ERROR_INVALID);
+}
+
+static void
+test_timeout (Fixture       *f,
+              gconstpointer  data)
+{
+  SluiceTask *task;
+  gint64 before = g_get_monotonic_time ();
+
+  sluice_scheduler_set_timeout (f->scheduler, 1);
+  sluice_scheduler_set_max_retries (f->scheduler, 0);
+  task = add (f, "/hang", SLUICE_TASK_KIND_DOWNLOAD);
+  run_until_idle (f, 10000);
+  g_assert_cmpint (sluice_task_get_state (task), ==, SLUICE_TASK_STATE_FAILED);
+  g_assert_cmpint (sluice_task_get_error_kind (task), ==, SLUICE_ERROR_TIMEOUT);
+  g_assert_cmpint (g_get_monotonic_time () - before, >=, G_USEC_PER_SEC);
+}
+
+static void
+test_connection_refused (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, 0, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autofree char *url = NULL;
+  SluiceTask *task;
+
+  /* A port that was free a moment ago and has no listener. */
+  g_assert_true (g_socket_bind (socket, any, FALSE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  url = g_strdup_printf ("http://127.0.0.1:%u/x",
+                         g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  g_socket_close (socket, NULL);
+
+  sluice_scheduler_set_max_retries (f->scheduler, 1);
+  task = sluice_scheduler_add (f->scheduler, url, SLUICE_TASK_KIND_DOWNLOAD);
+  run_until_idle (f, 10000);
+  g_assert_cmpint (sluice_task_get_state (task), ==, SLUICE_TASK_STATE_FAILED);
+  g_assert_cmpint (sluice_task_get_error_kind (task), ==, SLUICE_ERROR_CONNECT);
+  g_assert_cmpuint (sluice_task_get_attempt (task), ==, 2);
+}
+
+static void
+test_cancel_all_many (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GPtrArray) urls = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < 10000; i++)
+    g_ptr_array_add (urls, test_server_url (f->server, "/slow/100000?rate=1000"));
+  g_ptr_array_add (urls, NULL);
+  g_assert_cmpuint (sluice_scheduler_add_many (f->scheduler, (const char * const *) urls->pdata,
+                                               SLUICE_TASK_KIND_DOWNLOAD), ==, 10000);
+  TEST_RUN_UNTIL (test_server_get_in_flight (f->server, NULL) == 6, 5000);
+
+  sluice_scheduler_cancel_all (f->scheduler);
+  g_assert_cmpuint (sluice_scheduler_get_n_cancelled (f->scheduler), ==, 10000);
+  run_until_idle (f, 10000);
+  g_assert_cmpuint (test_server_get_request_count (f->server, NULL), ==, 6);
+  g_assert_cmpuint (count_files_with_suffix (f->dir, NULL), ==, 0);
+
+  g_assert_cmpuint (sluice_scheduler_remove_finished (f->scheduler), ==, 10000);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->scheduler)), ==, 0);
+}
+
+static void
+on_items_changed (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  guint      *count)
+{
+  (*count)++;
+}
+
+static void
+test_list_model (Fixture       *f,
+                 gconstpointer  data)
+{
+  const char *paths[] = { "/bytes/1", "/bytes/2", "/bytes/3", NULL };
+  g_autoptr(GPtrArray) urls = g_ptr_array_new_with_free_func (g_free);
+  guint changes = 0;
+  g_autoptr(SluiceTask) first = NULL;
+
+  for (guint i = 0; paths[i] != NULL; i++)
+    g_ptr_array_add (urls, test_server_url (f->server, paths[i]));
+  g_ptr_array_add (urls, g_strdup ("ftp://example.com/not-http"));
+  g_ptr_array_add (urls, NULL);
+
+  g_signal_connect (f->scheduler, "items-changed", G_CALLBACK (on_items_changed), &changes);
+  g_assert_cmpuint (sluice_scheduler_add_many (f->scheduler, (const char * const *) urls->pdata,
+                                               SLUICE_TASK_KIND_DOWNLOAD), ==, 3);
+  g_assert_cmpuint (changes, ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->scheduler)), ==, 3);
+  g_assert_true (g_list_model_get_item_type (G_LIST_MODEL (f->scheduler)) == SLUICE_TYPE_TASK);
+  first = g_list_model_get_item (G_LIST_MODEL (f->scheduler), 0);
+  g_assert_cmpstr (sluice_task_get_uri (first), ==, g_ptr_array_index (urls, 0));
+
+  /* Progress and state changes never emit items-changed. */
+  run_until_idle (f, 5000);
+  g_assert_cmpuint (changes, ==, 1);
+  g_assert_cmpuint (sluice_scheduler_remove_finished (f->scheduler), ==, 3);
+  g_assert_cmpuint (changes, ==, 2);
+  g_signal_handlers_disconnect_by_data (f->scheduler, &changes);
+}
+
+static void
+on_notify_count (GObject    *object,
+                 GParamSpec *pspec,
+                 guint      *count)
+{
+  (*count)++;
+}
+
+/* However fast bytes arrive, bytes-received notifies about ten times a second. */
+static void
+test_progress_coalesced (Fixture       *f,
+                         gconstpointer  data)
+{
+  SluiceTask *task;
+  guint notifies = 0;
+  gint64 started, elapsed_us;
+
+  task = add (f, "/slow/400000?rate=400000", SLUICE_TASK_KIND_DOWNLOAD);
+  g_signal_connect (task, "notify::bytes-received", G_CALLBACK (on_notify_count), &notifies);
+  TEST_RUN_UNTIL (sluice_task_get_state (task) == SLUICE_TASK_STATE_RUNNING, 5000);
+  started = g_get_monotonic_time ();
+  run_until_idle (f, 10000);
+  elapsed_us = g_get_monotonic_time () - started;
+
+  g_assert_cmpint (sluice_task_get_state (task), ==, SLUICE_TASK_STATE_DONE);
+  g_assert_cmpint (sluice_task_get_bytes_received (task), ==, 400000);
+  g_assert_cmpint (sluice_task_get_bytes_total (task), ==, 400000);
+  g_assert_cmpfloat (sluice_task_get_fraction (task), ==, 1.0);
+  /* The server writes every 50 ms (20 chunks a second); we must notify
+   * fewer times than that, but at least a few times along the way. */
+  g_test_message ("%u notifications in %.2f s", notifies, elapsed_us / 1e6);
+  g_assert_cmpuint (notifies, >=, 3);
+  g_assert_cmpuint (notifies, <=, (guint) (elapsed_us / 100000) + 3);
+  g_signal_handlers_disconnect_by_data (task, &notifies);
+}
+
+static void
+test_requests_per_second (Fixture       *f,
+                          gconstpointer  data)
+{
+  gint64 started = g_get_monotonic_time ();
+  double seconds;
+
+  sluice_scheduler_set_requests_per_second (f->scheduler, 10);
+  for (guint i = 0; i < 15; i++)
+    add (f, "/bytes/10", SLUICE_TASK_KIND_SCRAPE);
+  run_until_idle (f, 10000);
+  seconds = (g_get_monotonic_time () - started) / 1e6;
+  g_test_message ("15 requests at 10/s took %.2f s", seconds);
+  /* One token to start with, then one every 100 ms: ≥ 1.4 s for 15. */
+  g_assert_cmpfloat (seconds, >=, 1.3);
+  g_assert_cmpuint (sluice_scheduler_get_n_done (f->scheduler), ==, 15);
+}
+
+static void
+on_shutdown (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  gboolean *done = user_data;
+
+  g_assert_true (sluice_scheduler_shutdown_finish (SLUICE_SCHEDULER (source), result, NULL));
+  *done = TRUE;
+}
+
+static void
+test_shutdown_keeps_parts (Fixture       *f,
+                           gconstpointer  data)
+{
+  SluiceTask *running = add (f, "/slow/100000?rate=20000", SLUICE_TASK_KIND_DOWNLOAD);
+  gboolean done = FALSE;
+
+  add (f, "/bytes/10", SLUICE_TASK_KIND_DOWNLOAD);
+  TEST_RUN_UNTIL (sluice_task_get_bytes_received (running) > 0, 5000);
+  sluice_scheduler_shutdown_async (f->scheduler, NULL, on_shutdown, &done);
+  TEST_RUN_UNTIL (done, 5000);
+  g_assert_cmpint (sluice_task_get_state (running), ==, SLUICE_TASK_STATE_CANCELLED);
+  /* The running download's partial file stays for a later resume. */
+  g_assert_cmpuint (count_files_with_suffix (f->dir, ".part"), ==, 1);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(name, func) g_test_add ("/scheduler/" name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("semaphore-exact", test_semaphore_exact);
+  ADD ("limit-changes-live", test_limit_changes_live);
+  ADD ("fifo-and-capped-host", test_fifo_and_capped_host);
+  ADD ("cancel-each-state", test_cancel_each_state);
+  ADD ("retry-after-then-done", test_retry_after_then_done);
+  ADD ("not-found-not-retried", test_not_found_not_retried);
+  ADD ("server-errors-retried-then-fail", test_server_errors_retried_then_fail);
+  ADD ("rate-limited", test_rate_limited);
+  ADD ("redirect-to-file-refused", test_redirect_to_file_refused);
+  ADD ("redirects-followed", test_redirects_followed);
+  ADD ("timeout", test_timeout);
+  ADD ("connection-refused", test_connection_refused);
+  ADD ("cancel-all-many", test_cancel_all_many);
+  ADD ("list-model", test_list_model);
+  ADD ("progress-coalesced", test_progress_coalesced);
+  ADD ("requests-per-second", test_requests_per_second);
+  ADD ("shutdown-keeps-parts", test_shutdown_keeps_parts);
+#undef ADD
+
+  return g_test_run ();
+}

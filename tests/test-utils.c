@@ -1,0 +1,1535 @@
+/* test-utils.c: a loopback HTTP server with fault endpoints, and main-loop
+ * helpers, shared by every test program.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "test-utils.h"
+
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#ifndef TEST_DATA_DIR
+#error "TEST_DATA_DIR must be defined by the build"
+#endif
+
+#define STREAM_CHUNK_SIZE   (64 * 1024)
+#define CHUNKED_CHUNK_SIZE  (8 * 1024)
+#define SLOW_TICK_MS        50
+#define SLOW_DEFAULT_RATE   10000
+#define RETRY_OK_SIZE       64
+#define DISPOSITION_SIZE    16
+#define BIND_ATTEMPTS       8
+#define IN_FLIGHT_KEY       "test-server-in-flight"
+
+struct _TestServer
+{
+  SoupServer   *soup;
+  GMainContext *context;
+  guint         port;
+
+  GPtrArray    *requests;        /* TestRequest*, owned */
+  GPtrArray    *active;          /* Tracker*, not owned: requests in flight */
+  guint         peak;
+  GHashTable   *prefix_peaks;    /* "/slow" → peak */
+  GHashTable   *host_peaks;      /* "127.0.0.2" → peak */
+  GHashTable   *retry_counts;    /* key → requests seen */
+  GPtrArray    *reset_jobs;      /* ResetJob*, not owned */
+};
+
+/* One request in flight.  It is owned by its SoupServerMessage (object
+ * data) until the message finishes, or by a ResetJob once the connection
+ * has been stolen. */
+typedef struct
+{
+  TestServer *server;            /* NULL once finished or server freed */
+  char       *path;
+  char       *prefix;
+  char       *host;
+} Tracker;
+
+/* A response body made of pattern bytes [next, end), appended either as
+ * the previous chunk is written (wrote-chunk) or on a timer (/slow). */
+typedef struct
+{
+  SoupServerMessage *msg;        /* not owned: the stream lives as long */
+  goffset            next;
+  goffset            end;
+  gsize              chunk_size;
+  GSource           *timer;
+} PatternStream;
+
+/* /reset: a stolen connection that gets a truncated response. */
+typedef struct
+{
+  TestServer        *server;
+  SoupServerMessage *msg;        /* owned until the connection is stolen */
+  Tracker           *tracker;    /* owned once stolen */
+  GIOStream         *stream;
+  GSource           *idle;
+  GCancellable      *cancellable;
+  GBytes            *data;
+} ResetJob;
+
+/* Pattern data */
+
+static inline guint64
+mix64 (guint64 x)
+{
+  x += G_GUINT64_CONSTANT (0x9e3779b97f4a7c15);
+  x = (x ^ (x >> 30)) * G_GUINT64_CONSTANT (0xbf58476d1ce4e5b9);
+  x = (x ^ (x >> 27)) * G_GUINT64_CONSTANT (0x94d049bb133111eb);
+  return x ^ (x >> 31);
+}
+
+void
+test_fill_pattern (guint8  *buffer,
+                   goffset  offset,
+                   gsize    length)
+{
+  guint64 pos;
+  gsize i = 0;
+
+  g_return_if_fail (offset >= 0);
+  g_return_if_fail (buffer != NULL || length == 0);
+
+  pos = (guint64) offset;
+  while (i < length)
+    {
+      guint64 word = mix64 (pos / 8);
+      guint k = (guint) (pos % 8);
+
+      for (; k < 8 && i < length; k++, i++, pos++)
+        buffer[i] = (guint8) (word >> (8 * k));
+    }
+}
+
+char *
+test_pattern_sha256 (goffset n)
+{
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree guint8 *buffer = g_malloc (STREAM_CHUNK_SIZE);
+  goffset done = 0;
+
+  g_return_val_if_fail (n >= 0, NULL);
+
+  while (done < n)
+    {
+      gsize len = (gsize) MIN ((goffset) STREAM_CHUNK_SIZE, n - done);
+
+      test_fill_pattern (buffer, done, len);
+      g_checksum_update (checksum, buffer, len);
+      done += len;
+    }
+
+  return g_strdup (g_checksum_get_string (checksum));
+}
+
+gboolean
+test_file_has_pattern (const char *path,
+                       goffset     n)
+{
+  g_autofree guint8 *expected = NULL;
+  g_autofree guint8 *actual = NULL;
+  GStatBuf st;
+  FILE *file;
+  goffset done = 0;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (n >= 0, FALSE);
+
+  if (g_stat (path, &st) != 0 || !S_ISREG (st.st_mode) || st.st_size != n)
+    return FALSE;
+
+  file = g_fopen (path, "rb");
+  if (file == NULL)
+    return FALSE;
+
+  expected = g_malloc (STREAM_CHUNK_SIZE);
+  actual = g_malloc (STREAM_CHUNK_SIZE);
+
+  while (ok && done < n)
+    {
+      gsize len = (gsize) MIN ((goffset) STREAM_CHUNK_SIZE, n - done);
+
+      if (fread (actual, 1, len, file) != len)
+        {
+          ok = FALSE;
+          break;
+        }
+      test_fill_pattern (expected, done, len);
+      ok = memcmp (expected, actual, len) == 0;
+      done += len;
+    }
+
+  /* Nothing may follow (the file could have grown since the stat). */
+  if (ok && fgetc (file) != EOF)
+    ok = FALSE;
+
+  fclose (file);
+  return ok;
+}
+
+/* Requests and in-flight bookkeeping */
+
+static void
+test_request_free (gpointer data)
+{
+  TestRequest *request = data;
+
+  g_free (request->method);
+  g_free (request->host);
+  g_free (request->path);
+  g_free (request->query);
+  g_clear_pointer (&request->headers, soup_message_headers_unref);
+  g_free (request);
+}
+
+static SoupMessageHeaders *
+copy_headers (SoupMessageHeaders *headers)
+{
+  SoupMessageHeaders *copy = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+
+  soup_message_headers_iter_init (&iter, headers);
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    soup_message_headers_append (copy, name, value);
+
+  return copy;
+}
+
+/* "/slow/100" → "/slow"; "/" → "/". */
+static char *
+first_segment (const char *path)
+{
+  const char *slash;
+
+  if (path == NULL || path[0] != '/')
+    return g_strdup ("/");
+
+  slash = strchr (path + 1, '/');
+  if (slash == NULL)
+    return g_strdup (path);
+
+  return g_strndup (path, (gsize) (slash - path));
+}
+
+static gboolean
+path_has_prefix (const char *path,
+                 const char *prefix)
+{
+  return prefix == NULL || g_str_has_prefix (path, prefix);
+}
+
+static guint
+count_active (TestServer *server,
+              const char *prefix,
+              const char *host)
+{
+  guint count = 0;
+
+  for (guint i = 0; i < server->active->len; i++)
+    {
+      Tracker *tracker = g_ptr_array_index (server->active, i);
+
+      if (prefix != NULL && g_strcmp0 (tracker->prefix, prefix) != 0)
+        continue;
+      if (host != NULL && g_strcmp0 (tracker->host, host) != 0)
+        continue;
+      count++;
+    }
+
+  return count;
+}
+
+static void
+bump_peak (GHashTable *peaks,
+           const char *key,
+           guint       value)
+{
+  guint old = GPOINTER_TO_UINT (g_hash_table_lookup (peaks, key));
+
+  if (value > old)
+    g_hash_table_insert (peaks, g_strdup (key), GUINT_TO_POINTER (value));
+}
+
+static void
+update_peaks (TestServer *server,
+              Tracker    *tracker)
+{
+  server->peak = MAX (server->peak, server->active->len);
+  bump_peak (server->prefix_peaks, tracker->prefix,
+             count_active (server, tracker->prefix, NULL));
+  bump_peak (server->host_peaks, tracker->host,
+             count_active (server, NULL, tracker->host));
+}
+
+static void
+tracker_finish (Tracker *tracker)
+{
+  if (tracker->server == NULL)
+    return;
+
+  g_ptr_array_remove (tracker->server->active, tracker);
+  tracker->server = NULL;
+}
+
+static void
+tracker_free (gpointer data)
+{
+  Tracker *tracker = data;
+
+  tracker_finish (tracker);
+  g_free (tracker->path);
+  g_free (tracker->prefix);
+  g_free (tracker->host);
+  g_free (tracker);
+}
+
+static void
+message_finished_cb (SoupServerMessage *msg,
+                     gpointer           user_data)
+{
+  Tracker *tracker = g_object_get_data (G_OBJECT (msg), IN_FLIGHT_KEY);
+
+  if (tracker != NULL)
+    tracker_finish (tracker);
+}
+
+static void
+request_read_cb (SoupServer        *soup,
+                 SoupServerMessage *msg,
+                 gpointer           user_data)
+{
+  TestServer *server = user_data;
+  GUri *uri = soup_server_message_get_uri (msg);
+  TestRequest *request;
+  Tracker *tracker;
+  const char *path;
+
+  path = g_uri_get_path (uri);
+  if (path == NULL || *path == '\0')
+    path = "/";
+
+  request = g_new0 (TestRequest, 1);
+  request->method = g_strdup (soup_server_message_get_method (msg));
+  request->host = g_strdup (g_uri_get_host (uri));
+  request->path = g_strdup (path);
+  request->query = g_strdup (g_uri_get_query (uri));
+  request->headers = copy_headers (soup_server_message_get_request_headers (msg));
+  g_ptr_array_add (server->requests, request);
+
+  tracker = g_new0 (Tracker, 1);
+  tracker->server = server;
+  tracker->path = g_strdup (path);
+  tracker->prefix = first_segment (path);
+  tracker->host = g_strdup (request->host);
+  g_ptr_array_add (server->active, tracker);
+  update_peaks (server, tracker);
+
+  g_object_set_data_full (G_OBJECT (msg), IN_FLIGHT_KEY, tracker, tracker_free);
+  g_signal_connect (msg, "finished", G_CALLBACK (message_finished_cb), NULL);
+}
+
+/* Small helpers for handlers */
+
+static void
+respond_text (SoupServerMessage *msg,
+              guint              status,
+              const char        *text)
+{
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_COPY,
+                                    text, strlen (text));
+}
+
+static void
+respond_bad_request (SoupServerMessage *msg,
+                     const char        *why)
+{
+  g_autofree char *text = g_strdup_printf ("bad request: %s\n", why);
+
+  respond_text (msg, SOUP_STATUS_BAD_REQUEST, text);
+}
+
+static void
+respond_not_found (SoupServerMessage *msg)
+{
+  respond_text (msg, SOUP_STATUS_NOT_FOUND, "not found\n");
+}
+
+/* The text of path after "/endpoint/" (still percent-encoded), or NULL. */
+static const char *
+path_argument (const char *path,
+               const char *endpoint)
+{
+  gsize len = strlen (endpoint);
+
+  if (!g_str_has_prefix (path, endpoint) || path[len] != '/')
+    return NULL;
+
+  return path + len + 1;
+}
+
+static gboolean
+parse_number (const char *text,
+              guint64     max,
+              guint64    *out)
+{
+  if (text == NULL || *text == '\0')
+    return FALSE;
+
+  return g_ascii_string_to_unsigned (text, 10, 0, max, out, NULL);
+}
+
+static gboolean
+query_number (GHashTable *query,
+              const char *name,
+              guint64     fallback,
+              guint64     max,
+              guint64    *out)
+{
+  const char *text = query != NULL ? g_hash_table_lookup (query, name) : NULL;
+
+  if (text == NULL)
+    {
+      *out = fallback;
+      return TRUE;
+    }
+
+  return parse_number (text, max, out);
+}
+
+static const char *
+query_string (GHashTable *query,
+              const char *name)
+{
+  return query != NULL ? g_hash_table_lookup (query, name) : NULL;
+}
+
+static gboolean
+valid_header_value (const char *value)
+{
+  return value != NULL && strpbrk (value, "\r\n") == NULL;
+}
+
+/* Pattern bodies */
+
+static void
+pattern_stream_stop (PatternStream *stream)
+{
+  if (stream->timer != NULL)
+    {
+      g_source_destroy (stream->timer);
+      g_clear_pointer (&stream->timer, g_source_unref);
+    }
+}
+
+static void
+pattern_stream_free (gpointer  data,
+                     GClosure *closure)
+{
+  PatternStream *stream = data;
+
+  pattern_stream_stop (stream);
+  g_free (stream);
+}
+
+/* Appends the next chunk; completes the body after the last one. */
+static void
+pattern_stream_append (PatternStream *stream)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (stream->msg);
+  gsize len = (gsize) MIN ((goffset) stream->chunk_size, stream->end - stream->next);
+
+  if (len > 0)
+    {
+      guint8 *data = g_malloc (len);
+
+      test_fill_pattern (data, stream->next, len);
+      soup_message_body_append_take (body, data, len);
+      stream->next += len;
+    }
+
+  if (stream->next >= stream->end)
+    soup_message_body_complete (body);
+}
+
+static void
+pattern_stream_wrote_chunk_cb (SoupServerMessage *msg,
+                               gpointer           user_data)
+{
+  PatternStream *stream = user_data;
+
+  if (stream->timer == NULL && stream->next < stream->end)
+    pattern_stream_append (stream);
+}
+
+static void
+pattern_stream_finished_cb (SoupServerMessage *msg,
+                            gpointer           user_data)
+{
+  pattern_stream_stop (user_data);
+}
+
+static gboolean
+pattern_stream_tick_cb (gpointer user_data)
+{
+  PatternStream *stream = user_data;
+
+  pattern_stream_append (stream);
+  soup_server_message_unpause (stream->msg);
+
+  if (stream->next < stream->end)
+    return G_SOURCE_CONTINUE;
+
+  g_clear_pointer (&stream->timer, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+/* Serves pattern bytes [start, end) as the body of msg, whose status and
+ * headers are set by the caller.  With tick_bytes > 0 the message is paused
+ * and tick_bytes are added every SLOW_TICK_MS. */
+static void
+serve_pattern (TestServer        *server,
+               SoupServerMessage *msg,
+               goffset            start,
+               goffset            end,
+               gboolean           chunked,
+               gsize              tick_bytes)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  SoupMessageBody *body = soup_server_message_get_response_body (msg);
+  PatternStream *stream;
+
+  /* Written chunks are dropped, so huge bodies never sit in memory (and
+   * SoupServer does not try to apply Range on its own). */
+  soup_message_body_set_accumulate (body, FALSE);
+
+  if (chunked)
+    soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+  else
+    soup_message_headers_set_content_length (headers, end - start);
+
+  stream = g_new0 (PatternStream, 1);
+  stream->msg = msg;
+  stream->next = start;
+  stream->end = end;
+  stream->chunk_size = tick_bytes > 0 ? tick_bytes
+                       : chunked ? CHUNKED_CHUNK_SIZE : STREAM_CHUNK_SIZE;
+
+  g_signal_connect_data (msg, "wrote-chunk",
+                         G_CALLBACK (pattern_stream_wrote_chunk_cb),
+                         stream, pattern_stream_free, 0);
+  g_signal_connect (msg, "finished",
+                    G_CALLBACK (pattern_stream_finished_cb), stream);
+
+  if (tick_bytes > 0 && start < end)
+    {
+      soup_server_message_pause (msg);
+      stream->timer = g_timeout_source_new (SLOW_TICK_MS);
+      g_source_set_callback (stream->timer, pattern_stream_tick_cb, stream, NULL);
+      g_source_attach (stream->timer, server->context);
+    }
+  else
+    {
+      pattern_stream_append (stream);
+    }
+}
+
+/* Range support for /range and /reset. */
+
+typedef enum
+{
+  RANGE_NONE,
+  RANGE_OK,
+  RANGE_UNSATISFIABLE,
+} RangeResult;
+
+static RangeResult
+parse_range (const char *header,
+             goffset     total,
+             goffset    *start,
+             goffset    *end)
+{
+  g_autofree char *spec = NULL;
+  char *dash;
+  guint64 a, b;
+
+  if (header == NULL)
+    return RANGE_NONE;
+
+  while (g_ascii_isspace (*header))
+    header++;
+  if (g_ascii_strncasecmp (header, "bytes=", 6) != 0)
+    return RANGE_NONE;
+
+  spec = g_strstrip (g_strdup (header + 6));
+  /* Several ranges are allowed to be ignored; we serve the whole body. */
+  if (strchr (spec, ',') != NULL)
+    return RANGE_NONE;
+
+  dash = strchr (spec, '-');
+  if (dash == NULL)
+    return RANGE_NONE;
+  *dash = '\0';
+
+  if (*spec == '\0')
+    {
+      /* bytes=-SUFFIX */
+      if (!parse_number (dash + 1, G_MAXINT64, &b))
+        return RANGE_NONE;
+      if (b == 0 || total == 0)
+        return RANGE_UNSATISFIABLE;
+      *start = (goffset) b >= total ? 0 : total - (goffset) b;
+      *end = total;
+      return RANGE_OK;
+    }
+
+  if (!parse_number (spec, G_MAXINT64, &a))
+    return RANGE_NONE;
+
+  if (dash[1] == '\0')
+    b = G_MAXINT64 - 1;
+  else if (!parse_number (dash + 1, G_MAXINT64 - 1, &b) || b < a)
+    return RANGE_NONE;
+
+  if ((goffset) a >= total)
+    return RANGE_UNSATISFIABLE;
+
+  *start = (goffset) a;
+  *end = MIN ((goffset) b + 1, total);
+  return RANGE_OK;
+}
+
+/* total pattern bytes with ETag "etag", honouring Range and If-Range. */
+static void
+serve_pattern_with_ranges (TestServer        *server,
+                           SoupServerMessage *msg,
+                           goffset            total,
+                           const char        *etag)
+{
+  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
+  SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
+  g_autofree char *quoted = g_strdup_printf ("\"%s\"", etag);
+  const char *if_range = soup_message_headers_get_one (request, "If-Range");
+  goffset start = 0, end = total;
+  RangeResult range;
+
+  soup_message_headers_replace (response, "ETag", quoted);
+  soup_message_headers_replace (response, "Accept-Ranges", "bytes");
+  soup_message_headers_replace (response, "Content-Type", "application/octet-stream");
+
+  range = parse_range (soup_message_headers_get_one (request, "Range"),
+                       total, &start, &end);
+
+  /* A stale validator means "send everything". */
+  if (range != RANGE_NONE && if_range != NULL && strcmp (if_range, quoted) != 0)
+    {
+      range = RANGE_NONE;
+      start = 0;
+      end = total;
+    }
+
+  switch (range)
+    {
+    case RANGE_UNSATISFIABLE:
+      {
+        g_autofree char *value = g_strdup_printf ("bytes */%" G_GINT64_FORMAT,
+                                                  (gint64) total);
+
+        soup_server_message_set_status (msg, SOUP_STATUS_REQUESTED_RANGE_NOT_SATISFIABLE, NULL);
+        soup_message_headers_replace (response, "Content-Range", value);
+        soup_message_headers_set_content_length (response, 0);
+        soup_message_body_complete (soup_server_message_get_response_body (msg));
+        return;
+      }
+
+    case RANGE_OK:
+      soup_server_message_set_status (msg, SOUP_STATUS_PARTIAL_CONTENT, NULL);
+      soup_message_headers_set_content_range (response, start, end - 1, total);
+      break;
+
+    case RANGE_NONE:
+    default:
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      break;
+    }
+
+  serve_pattern (server, msg, start, end, FALSE, 0);
+}
+
+/* Endpoint handlers.  Each gets the raw (percent-encoded) path, as the
+ * server is made with raw-paths. */
+
+static void
+bytes_handler (SoupServer        *soup,
+               SoupServerMessage *msg,
+               const char        *path,
+               GHashTable        *query,
+               gpointer           user_data)
+{
+  gboolean chunked = g_str_has_prefix (path, "/chunked");
+  guint64 n;
+
+  if (!parse_number (path_argument (path, chunked ? "/chunked" : "/bytes"),
+                     G_MAXINT64, &n))
+    {
+      respond_bad_request (msg, "expected /bytes/N or /chunked/N");
+      return;
+    }
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Content-Type", "application/octet-stream");
+  serve_pattern (user_data, msg, 0, (goffset) n, chunked, 0);
+}
+
+static void
+slow_handler (SoupServer        *soup,
+              SoupServerMessage *msg,
+              const char        *path,
+              GHashTable        *query,
+              gpointer           user_data)
+{
+  guint64 n, rate;
+
+  if (!parse_number (path_argument (path, "/slow"), G_MAXINT64, &n) ||
+      !query_number (query, "rate", SLOW_DEFAULT_RATE, G_MAXUINT32, &rate) ||
+      rate == 0)
+    {
+      respond_bad_request (msg, "expected /slow/N?rate=B");
+      return;
+    }
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Content-Type", "application/octet-stream");
+  serve_pattern (user_data, msg, 0, (goffset) n, FALSE,
+                 (gsize) MAX (rate * SLOW_TICK_MS / 1000, 1));
+}
+
+static void
+status_handler (SoupServer        *soup,
+                SoupServerMessage *msg,
+                const char        *path,
+                GHashTable        *query,
+                gpointer           user_data)
+{
+  g_autofree char *text = NULL;
+  guint64 code;
+
+  /* 1xx would be taken as an informational response by SoupServer. */
+  if (!parse_number (path_argument (path, "/status"), 599, &code) || code < 200)
+    {
+      respond_bad_request (msg, "expected /status/CODE with 200 ≤ CODE ≤ 599");
+      return;
+    }
+
+  if (code == SOUP_STATUS_NO_CONTENT || code == SOUP_STATUS_NOT_MODIFIED)
+    {
+      soup_server_message_set_status (msg, (guint) code, NULL);
+      return;
+    }
+
+  text = g_strdup_printf ("status %u\n", (guint) code);
+  respond_text (msg, (guint) code, text);
+}
+
+static void
+redirect_handler (SoupServer        *soup,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
+  const char *raw_query = g_uri_get_query (soup_server_message_get_uri (msg));
+  const char *to = query_string (query, "to");
+  g_autofree char *location = NULL;
+  guint64 k;
+
+  if (!parse_number (path_argument (path, "/redirect"), G_MAXUINT32, &k))
+    {
+      respond_bad_request (msg, "expected /redirect/K");
+      return;
+    }
+
+  if (k > 0)
+    location = g_strdup_printf ("/redirect/%u%s%s", (guint) (k - 1),
+                                raw_query != NULL ? "?" : "",
+                                raw_query != NULL ? raw_query : "");
+  else if (to != NULL)
+    location = g_strdup (to);
+
+  if (location == NULL)
+    {
+      respond_text (msg, SOUP_STATUS_OK, "done");
+      return;
+    }
+
+  if (!valid_header_value (location))
+    {
+      respond_bad_request (msg, "bad redirect target");
+      return;
+    }
+
+  respond_text (msg, SOUP_STATUS_FOUND, "redirecting\n");
+  soup_message_headers_replace (response, "Location", location);
+}
+
+static void
+disposition_handler (SoupServer        *soup,
+                     SoupServerMessage *msg,
+                     const char        *path,
+                     GHashTable        *query,
+                     gpointer           user_data)
+{
+  SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
+  const char *name = query_string (query, "name");
+  const char *value = query_string (query, "value");
+  g_autofree char *header = NULL;
+  guint64 size;
+
+  if (!query_number (query, "size", DISPOSITION_SIZE, G_MAXINT64, &size))
+    {
+      respond_bad_request (msg, "bad size");
+      return;
+    }
+
+  if (value != NULL)
+    header = g_strdup (value);
+  else if (name != NULL)
+    header = g_strdup_printf ("attachment; filename=\"%s\"", name);
+
+  if (header != NULL && !valid_header_value (header))
+    {
+      respond_bad_request (msg, "bad header value");
+      return;
+    }
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_message_headers_replace (response, "Content-Type", "application/octet-stream");
+  if (header != NULL)
+    soup_message_headers_replace (response, "Content-Disposition", header);
+  serve_pattern (user_data, msg, 0, (goffset) size, FALSE, 0);
+}
+
+static void
+reset_job_free (ResetJob *job)
+{
+  if (job->server != NULL)
+    g_ptr_array_remove (job->server->reset_jobs, job);
+
+  if (job->idle != NULL)
+    {
+      g_source_destroy (job->idle);
+      g_source_unref (job->idle);
+    }
+  g_clear_pointer (&job->tracker, tracker_free);
+  g_clear_object (&job->msg);
+  g_clear_object (&job->stream);
+  g_clear_object (&job->cancellable);
+  g_clear_pointer (&job->data, g_bytes_unref);
+  g_free (job);
+}
+
+static void
+reset_closed_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_io_stream_close_finish (G_IO_STREAM (source), result, NULL);
+  reset_job_free (user_data);
+}
+
+static void
+reset_written_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  ResetJob *job = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* Either way the connection goes; the client sees a short body. */
+  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      reset_job_free (job);
+      return;
+    }
+
+  g_io_stream_close_async (job->stream, G_PRIORITY_DEFAULT, job->cancellable,
+                           reset_closed_cb, job);
+}
+
+static gboolean
+reset_idle_cb (gpointer user_data)
+{
+  ResetJob *job = user_data;
+
+  g_clear_pointer (&job->idle, g_source_unref);
+
+  /* Keep counting the request as in flight until the connection is shut;
+   * the message goes away with the stolen connection. */
+  job->tracker = g_object_steal_data (G_OBJECT (job->msg), IN_FLIGHT_KEY);
+  job->stream = soup_server_message_steal_connection (job->msg);
+  g_clear_object (&job->msg);
+
+  if (job->stream == NULL)
+    {
+      reset_job_free (job);
+      return G_SOURCE_REMOVE;
+    }
+
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (job->stream),
+                                   g_bytes_get_data (job->data, NULL),
+                                   g_bytes_get_size (job->data),
+                                   G_PRIORITY_DEFAULT, job->cancellable,
+                                   reset_written_cb, job);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+reset_handler (SoupServer        *soup,
+               SoupServerMessage *msg,
+               const char        *path,
+               GHashTable        *query,
+               gpointer           user_data)
+{
+  TestServer *server = user_data;
+  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
+  g_autofree char *etag = NULL;
+  g_autofree char *head = NULL;
+  guint8 *data;
+  gsize head_len;
+  guint64 n, total;
+  ResetJob *job;
+
+  if (!parse_number (path_argument (path, "/reset"), G_MAXINT32, &n) ||
+      !query_number (query, "total", 2 * n, G_MAXINT64, &total) ||
+      total < n)
+    {
+      respond_bad_request (msg, "expected /reset/N?total=T with T ≥ N");
+      return;
+    }
+
+  etag = g_strdup_printf ("reset-%" G_GUINT64_FORMAT, total);
+
+  if (soup_message_headers_get_one (request, "Range") != NULL)
+    {
+      /* ignore-range=1: a server that answers a Range request with 200. */
+      if (query_string (query, "ignore-range") != NULL)
+        {
+          g_autofree char *quoted = g_strdup_printf ("\"%s\"", etag);
+
+          soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+          soup_message_headers_replace (soup_server_message_get_response_headers (msg), "ETag", quoted);
+          serve_pattern (server, msg, 0, (goffset) total, FALSE, 0);
+        }
+      else
+        serve_pattern_with_ranges (server, msg, (goffset) total, etag);
+      return;
+    }
+
+  head = g_strdup_printf ("HTTP/1.1 200 OK\r\n"
+                          "Content-Type: application/octet-stream\r\n"
+                          "Content-Length: %" G_GUINT64_FORMAT "\r\n"
+                          "ETag: \"%s\"\r\n"
+                          "Accept-Ranges: bytes\r\n"
+                          "\r\n",
+                          total, etag);
+  head_len = strlen (head);
+  data = g_malloc (head_len + n);
+  memcpy (data, head, head_len);
+  test_fill_pattern (data + head_len, 0, n);
+
+  job = g_new0 (ResetJob, 1);
+  job->server = server;
+  job->msg = g_object_ref (msg);
+  job->cancellable = g_cancellable_new ();
+  job->data = g_bytes_new_take (data, head_len + n);
+  g_ptr_array_add (server->reset_jobs, job);
+
+  /* Steal the connection once SoupServer is done with this dispatch. */
+  soup_server_message_pause (msg);
+  job->idle = g_idle_source_new ();
+  g_source_set_callback (job->idle, reset_idle_cb, job, NULL);
+  g_source_attach (job->idle, server->context);
+}
+
+static void
+retry_after_handler (SoupServer        *soup,
+                     SoupServerMessage *msg,
+                     const char        *path,
+                     GHashTable        *query,
+                     gpointer           user_data)
+{
+  TestServer *server = user_data;
+  const char *argument = path_argument (path, "/retry-after");
+  const char *key = query_string (query, "key");
+  g_autofree char *value = NULL;
+  guint64 times;
+  guint count;
+
+  if (argument != NULL && *argument != '\0')
+    value = g_uri_unescape_string (argument, NULL);
+
+  if (!valid_header_value (value) || *value == '\0' ||
+      !query_number (query, "times", 1, G_MAXUINT32, &times))
+    {
+      respond_bad_request (msg, "expected /retry-after/S?times=K&key=X");
+      return;
+    }
+
+  if (key == NULL)
+    key = path;
+
+  count = GPOINTER_TO_UINT (g_hash_table_lookup (server->retry_counts, key)) + 1;
+  g_hash_table_insert (server->retry_counts, g_strdup (key), GUINT_TO_POINTER (count));
+
+  if (count <= times)
+    {
+      respond_text (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "try again later\n");
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Retry-After", value);
+      return;
+    }
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Content-Type", "application/octet-stream");
+  serve_pattern (server, msg, 0, RETRY_OK_SIZE, FALSE, 0);
+}
+
+static void
+range_handler (SoupServer        *soup,
+               SoupServerMessage *msg,
+               const char        *path,
+               GHashTable        *query,
+               gpointer           user_data)
+{
+  const char *etag = query_string (query, "etag");
+  g_autofree char *default_etag = NULL;
+  guint64 n;
+
+  if (!parse_number (path_argument (path, "/range"), G_MAXINT64, &n) ||
+      (etag != NULL && (!valid_header_value (etag) || strchr (etag, '"') != NULL)))
+    {
+      respond_bad_request (msg, "expected /range/N?etag=E");
+      return;
+    }
+
+  if (etag == NULL)
+    etag = default_etag = g_strdup_printf ("range-%" G_GUINT64_FORMAT, n);
+
+  serve_pattern_with_ranges (user_data, msg, (goffset) n, etag);
+}
+
+static void
+html_handler (SoupServer        *soup,
+              SoupServerMessage *msg,
+              const char        *path,
+              GHashTable        *query,
+              gpointer           user_data)
+{
+  const char *argument = path_argument (path, "/html");
+  const char *type = query_string (query, "type");
+  g_autofree char *name = NULL;
+  g_autofree char *filename = NULL;
+  char *contents = NULL;
+  gsize length = 0;
+
+  if (argument != NULL)
+    name = g_uri_unescape_string (argument, NULL);
+
+  /* Only plain file names inside tests/data. */
+  if (name == NULL || *name == '\0' || strchr (name, '/') != NULL ||
+      strcmp (name, ".") == 0 || strcmp (name, "..") == 0)
+    {
+      respond_not_found (msg);
+      return;
+    }
+
+  filename = g_build_filename (TEST_DATA_DIR, name, NULL);
+  if (!g_file_get_contents (filename, &contents, &length, NULL))
+    {
+      respond_not_found (msg);
+      return;
+    }
+
+  if (type == NULL || !valid_header_value (type))
+    type = "text/html";
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, type, SOUP_MEMORY_TAKE, contents, length);
+}
+
+/* /links/N: a generated page with a title, one h1 and N links. */
+static void
+links_handler (SoupServer        *soup,
+               SoupServerMessage *msg,
+               const char        *path,
+               GHashTable        *query,
+               gpointer           user_data)
+{
+  GString *page;
+  guint64 n;
+
+  if (!parse_number (path_argument (path, "/links"), 10000000, &n))
+    {
+      respond_bad_request (msg, "expected /links/N");
+      return;
+    }
+
+  page = g_string_sized_new (64 + n * 32);
+  g_string_append (page, "<!DOCTYPE html><html><head><title>Links</title></head>"
+                         "<body><h1>Many links</h1>\n");
+  for (guint64 i = 0; i < n; i++)
+    g_string_append_printf (page, "<a href=\"/p/%" G_GUINT64_FORMAT "\">link</a>\n", i);
+  g_string_append (page, "</body></html>\n");
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "text/html; charset=utf-8", SOUP_MEMORY_TAKE,
+                                    page->str, page->len);
+  g_string_free (page, FALSE);
+}
+
+static void
+hang_handler (SoupServer        *soup,
+              SoupServerMessage *msg,
+              const char        *path,
+              GHashTable        *query,
+              gpointer           user_data)
+{
+  /* Never unpaused: the request stays unanswered until the client goes
+   * away or the server is freed. */
+  soup_server_message_pause (msg);
+}
+
+static void
+default_handler (SoupServer        *soup,
+                 SoupServerMessage *msg,
+                 const char        *path,
+                 GHashTable        *query,
+                 gpointer           user_data)
+{
+  respond_not_found (msg);
+}
+
+/* The server */
+
+static gboolean
+listen_on (SoupServer  *soup,
+           const char  *ip,
+           guint        port,
+           GError     **error)
+{
+  g_autoptr(GInetAddress) address = g_inet_address_new_from_string (ip);
+  g_autoptr(GSocketAddress) socket_address = g_inet_socket_address_new (address, (guint16) port);
+
+  return soup_server_listen (soup, socket_address, 0, error);
+}
+
+static guint
+listener_port (SoupServer *soup)
+{
+  GSList *listeners = soup_server_get_listeners (soup);
+  guint port = 0;
+
+  if (listeners != NULL)
+    {
+      g_autoptr(GSocketAddress) address = g_socket_get_local_address (listeners->data, NULL);
+
+      if (G_IS_INET_SOCKET_ADDRESS (address))
+        port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
+    }
+  g_slist_free (listeners);
+
+  return port;
+}
+
+/* Listens on 127.0.0.1, .2 and .3 with one port; NULL on failure. */
+static SoupServer *
+make_soup_server (guint   *port_out,
+                  GError **error)
+{
+  g_autoptr(SoupServer) soup = soup_server_new ("raw-paths", TRUE, NULL);
+  guint port;
+
+  if (!listen_on (soup, "127.0.0.1", 0, error))
+    return NULL;
+
+  port = listener_port (soup);
+  if (port == 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                           "could not read back the listening port");
+      return NULL;
+    }
+
+  if (!listen_on (soup, "127.0.0.2", port, error) ||
+      !listen_on (soup, "127.0.0.3", port, error))
+    {
+      soup_server_disconnect (soup);
+      return NULL;
+    }
+
+  *port_out = port;
+  return g_steal_pointer (&soup);
+}
+
+TestServer *
+test_server_new (void)
+{
+  TestServer *server;
+  SoupServer *soup = NULL;
+  guint port = 0;
+  g_autoptr(GError) error = NULL;
+
+  for (guint attempt = 0; soup == NULL && attempt < BIND_ATTEMPTS; attempt++)
+    {
+      g_clear_error (&error);
+      soup = make_soup_server (&port, &error);
+    }
+
+  if (soup == NULL)
+    g_error ("test server: cannot listen on 127.0.0.1-3: %s", error->message);
+
+  server = g_new0 (TestServer, 1);
+  server->soup = soup;
+  server->port = port;
+  server->context = g_main_context_ref_thread_default ();
+  server->requests = g_ptr_array_new_with_free_func (test_request_free);
+  server->active = g_ptr_array_new ();
+  server->prefix_peaks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  server->host_peaks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  server->retry_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  server->reset_jobs = g_ptr_array_new ();
+
+  g_signal_connect (soup, "request-read", G_CALLBACK (request_read_cb), server);
+
+  soup_server_add_handler (soup, NULL, default_handler, server, NULL);
+  soup_server_add_handler (soup, "/bytes", bytes_handler, server, NULL);
+  soup_server_add_handler (soup, "/chunked", bytes_handler, server, NULL);
+  soup_server_add_handler (soup, "/slow", slow_handler, server, NULL);
+  soup_server_add_handler (soup, "/status", status_handler, server, NULL);
+  soup_server_add_handler (soup, "/redirect", redirect_handler, server, NULL);
+  soup_server_add_handler (soup, "/disposition", disposition_handler, server, NULL);
+  soup_server_add_handler (soup, "/reset", reset_handler, server, NULL);
+  soup_server_add_handler (soup, "/retry-after", retry_after_handler, server, NULL);
+  soup_server_add_handler (soup, "/range", range_handler, server, NULL);
+  soup_server_add_handler (soup, "/html", html_handler, server, NULL);
+  soup_server_add_handler (soup, "/hang", hang_handler, server, NULL);
+  soup_server_add_handler (soup, "/links", links_handler, server, NULL);
+
+  return server;
+}
+
+void
+test_server_free (TestServer *server)
+{
+  if (server == NULL)
+    return;
+
+  /* Raw /reset connections: stop them, and let their callbacks run. */
+  for (guint i = 0; i < server->reset_jobs->len; i++)
+    {
+      ResetJob *job = g_ptr_array_index (server->reset_jobs, i);
+
+      g_cancellable_cancel (job->cancellable);
+    }
+  while (server->reset_jobs->len > 0)
+    {
+      ResetJob *job = g_ptr_array_index (server->reset_jobs, 0);
+
+      if (job->idle != NULL)
+        reset_job_free (job);     /* not stolen yet: nothing in progress */
+      else
+        g_main_context_iteration (server->context, TRUE);
+    }
+
+  /* Closes listeners and client connections: every message still in
+   * progress finishes (as aborted), which stops /slow timers. */
+  g_signal_handlers_disconnect_by_data (server->soup, server);
+  soup_server_disconnect (server->soup);
+
+  /* Messages somebody else still holds must not reach back here. */
+  while (server->active->len > 0)
+    {
+      Tracker *tracker = g_ptr_array_index (server->active, 0);
+
+      tracker_finish (tracker);
+    }
+
+  g_clear_object (&server->soup);
+
+  /* Let closed connections (ours and, if already dropped, the client's)
+   * finish going away, so that nothing shows up as leaked. */
+  for (guint i = 0; i < 1000 && g_main_context_pending (server->context); i++)
+    g_main_context_iteration (server->context, FALSE);
+
+  g_clear_pointer (&server->context, g_main_context_unref);
+  g_clear_pointer (&server->requests, g_ptr_array_unref);
+  g_clear_pointer (&server->active, g_ptr_array_unref);
+  g_clear_pointer (&server->prefix_peaks, g_hash_table_unref);
+  g_clear_pointer (&server->host_peaks, g_hash_table_unref);
+  g_clear_pointer (&server->retry_counts, g_hash_table_unref);
+  g_clear_pointer (&server->reset_jobs, g_ptr_array_unref);
+  g_free (server);
+}
+
+guint
+test_server_get_port (TestServer *server)
+{
+  g_return_val_if_fail (server != NULL, 0);
+
+  return server->port;
+}
+
+char *
+test_server_url (TestServer *server,
+                 const char *path_and_query)
+{
+  return test_server_url_for_host (server, NULL, path_and_query);
+}
+
+char *
+test_server_url_for_host (TestServer *server,
+                          const char *host,
+                          const char *path_and_query)
+{
+  g_return_val_if_fail (server != NULL, NULL);
+
+  if (path_and_query == NULL)
+    path_and_query = "/";
+
+  return g_strdup_printf ("http://%s:%u%s%s",
+                          host != NULL ? host : "127.0.0.1",
+                          server->port,
+                          path_and_query[0] == '/' ? "" : "/",
+                          path_and_query);
+}
+
+guint
+test_server_get_request_count (TestServer *server,
+                               const char *prefix)
+{
+  guint count = 0;
+
+  g_return_val_if_fail (server != NULL, 0);
+
+  for (guint i = 0; i < server->requests->len; i++)
+    {
+      TestRequest *request = g_ptr_array_index (server->requests, i);
+
+      if (path_has_prefix (request->path, prefix))
+        count++;
+    }
+
+  return count;
+}
+
+guint
+test_server_get_in_flight (TestServer *server,
+                           const char *prefix)
+{
+  guint count = 0;
+
+  g_return_val_if_fail (server != NULL, 0);
+
+  for (guint i = 0; i < server->active->len; i++)
+    {
+      Tracker *tracker = g_ptr_array_index (server->active, i);
+
+      if (path_has_prefix (tracker->path, prefix))
+        count++;
+    }
+
+  return count;
+}
+
+guint
+test_server_get_peak_in_flight (TestServer *server,
+                                const char *prefix)
+{
+  g_return_val_if_fail (server != NULL, 0);
+
+  if (prefix == NULL)
+    return server->peak;
+
+  return GPOINTER_TO_UINT (g_hash_table_lookup (server->prefix_peaks, prefix));
+}
+
+guint
+test_server_get_peak_in_flight_for_host (TestServer *server,
+                                         const char *host)
+{
+  g_return_val_if_fail (server != NULL, 0);
+  g_return_val_if_fail (host != NULL, 0);
+
+  return GPOINTER_TO_UINT (g_hash_table_lookup (server->host_peaks, host));
+}
+
+void
+test_server_reset_counters (TestServer *server)
+{
+  g_return_if_fail (server != NULL);
+
+  g_ptr_array_set_size (server->requests, 0);
+  g_hash_table_remove_all (server->retry_counts);
+  g_hash_table_remove_all (server->prefix_peaks);
+  g_hash_table_remove_all (server->host_peaks);
+
+  /* Peaks restart from what is in flight right now. */
+  server->peak = 0;
+  for (guint i = 0; i < server->active->len; i++)
+    update_peaks (server, g_ptr_array_index (server->active, i));
+}
+
+GPtrArray *
+test_server_get_requests (TestServer *server)
+{
+  g_return_val_if_fail (server != NULL, NULL);
+
+  return server->requests;
+}
+
+TestRequest *
+test_server_get_last_request (TestServer *server,
+                              const char *prefix)
+{
+  g_return_val_if_fail (server != NULL, NULL);
+
+  for (guint i = server->requests->len; i > 0; i--)
+    {
+      TestRequest *request = g_ptr_array_index (server->requests, i - 1);
+
+      if (path_has_prefix (request->path, prefix))
+        return request;
+    }
+
+  return NULL;
+}
+
+/* Main-loop helpers */
+
+static gboolean
+wake_up_cb (gpointer user_data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+void
+test_iterate_before (gint64      deadline,
+                     const char *what,
+                     const char *file,
+                     int         line)
+{
+  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+  gint64 now = g_get_monotonic_time ();
+  gint64 wait_ms;
+  GSource *timeout;
+
+  if (now >= deadline)
+    g_error ("timed out waiting for %s (%s:%d)", what, file, line);
+
+  wait_ms = MIN ((deadline - now + 999) / 1000, 100);
+  timeout = g_timeout_source_new ((guint) wait_ms);
+  g_source_set_callback (timeout, wake_up_cb, NULL, NULL);
+  g_source_attach (timeout, context);
+
+  g_main_context_iteration (context, TRUE);
+
+  g_source_destroy (timeout);
+  g_source_unref (timeout);
+}
+
+void
+test_run_until (gboolean  (*cond) (gpointer data),
+                gpointer    data,
+                guint       timeout_ms,
+                const char *what)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (!cond (data))
+    {
+      if (g_get_monotonic_time () >= deadline)
+        g_error ("timed out after %u ms waiting for %s", timeout_ms, what);
+
+      test_iterate_before (deadline, what, __FILE__, __LINE__);
+    }
+}
+
+/* Temporary directories */
+
+char *
+test_make_temp_dir (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *path;
+
+  path = g_dir_make_tmp ("sluice-test-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  return path;
+}
+
+static void
+remove_file_tree (GFile *file)
+{
+  g_autoptr(GFileInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+
+  info = g_file_query_info (file, G_FILE_ATTRIBUTE_STANDARD_TYPE,
+                            G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
+  if (info == NULL)
+    return;
+
+  if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
+    {
+      g_autoptr(GFileEnumerator) children = NULL;
+      g_autofree char *path = g_file_get_path (file);
+
+      /* A test may have taken permissions away. */
+      if (path != NULL)
+        g_chmod (path, 0700);
+
+      children = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
+                                            G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS,
+                                            NULL, NULL);
+      while (children != NULL)
+        {
+          GFileInfo *child_info = NULL;
+          GFile *child = NULL;
+
+          if (!g_file_enumerator_iterate (children, &child_info, &child, NULL, NULL) ||
+              child == NULL)
+            break;
+
+          remove_file_tree (child);
+        }
+    }
+
+  if (!g_file_delete (file, NULL, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    g_test_message ("could not remove %s: %s", g_file_peek_path (file), error->message);
+}
+
+void
+test_remove_tree (const char *path)
+{
+  g_autoptr(GFile) file = NULL;
+
+  if (path == NULL)
+    return;
+
+  file = g_file_new_for_path (path);
+  remove_file_tree (file);
+}

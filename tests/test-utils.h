@@ -1,0 +1,120 @@
+/* test-utils.h: a loopback HTTP server with fault endpoints, and main-loop
+ * helpers, shared by every test program.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+/* The server listens on 127.0.0.1, 127.0.0.2 and 127.0.0.3 (one port), so
+ * tests can stand for three distinct hosts.  It runs on the thread-default
+ * main context of the thread that made it.
+ *
+ * Endpoints (N, K, S, B are decimal numbers):
+ *   /bytes/N              N bytes of test_fill_pattern() data, Content-Length
+ *   /chunked/N            the same N bytes, chunked transfer encoding
+ *   /slow/N?rate=B        N bytes at about B bytes per second (paused and
+ *                         trickled every 50 ms), Content-Length
+ *   /status/CODE          that status, a short text body
+ *   /redirect/K[?to=URL]  302 to /redirect/K-1; /redirect/0 answers 200
+ *                         "done", or redirects to URL (any scheme) if given
+ *   /disposition?name=N   attachment; filename="N" (pattern body, 16 bytes
+ *                         unless &size=), or ?value=RAW for any header value
+ *   /reset/N[?total=T]    announces T bytes (default 2N) and closes the
+ *                         connection after N; a request with Range gets 206
+ *                         and the rest (ETag "reset-T")
+ *   /retry-after/S[?times=K&key=X]  503 with Retry-After: S for the first K
+ *                         (default 1) requests of key X, then 200 + 64 bytes;
+ *                         S may also be an HTTP date (percent-encoded)
+ *   /range/N[?etag=E]     N pattern bytes honouring Range and If-Range
+ *                         (ETag "E", default "range-N"); 206 or 200
+ *   /html/NAME[?type=T]   tests/data/NAME, Content-Type T (default
+ *                         "text/html"); 404 if missing
+ *   /hang                 reads the request and never answers
+ *   /links/N              an HTML page (title "Links") with N <a href> links
+ *   /reset/N?ignore-range=1  as /reset, but a Range request gets 200 + all
+ *
+ * Every request is counted, and the number in flight (headers read, response
+ * not yet finished or aborted) is tracked overall, per path prefix (first
+ * segment, e.g. "/slow") and per host (without port). */
+typedef struct _TestServer TestServer;
+
+typedef struct {
+  char *method;
+  char *host;            /* without port */
+  char *path;
+  char *query;           /* or NULL */
+  SoupMessageHeaders *headers;  /* request headers */
+} TestRequest;
+
+TestServer  *test_server_new                      (void);
+void         test_server_free                     (TestServer  *server);
+guint        test_server_get_port                 (TestServer  *server);
+
+/* "http://127.0.0.1:PORT" + path_and_query; host NULL means 127.0.0.1. */
+char        *test_server_url                      (TestServer  *server,
+                                                   const char  *path_and_query);
+char        *test_server_url_for_host             (TestServer  *server,
+                                                   const char  *host,
+                                                   const char  *path_and_query);
+
+/* prefix NULL means every request.  Prefix is "/slow", "/bytes", … */
+guint        test_server_get_request_count        (TestServer  *server,
+                                                   const char  *prefix);
+guint        test_server_get_in_flight            (TestServer  *server,
+                                                   const char  *prefix);
+guint        test_server_get_peak_in_flight       (TestServer  *server,
+                                                   const char  *prefix);
+guint        test_server_get_peak_in_flight_for_host (TestServer *server,
+                                                   const char  *host);
+/* Forgets the request log, request counts and /retry-after keys; peaks
+ * restart from what is in flight now. */
+void         test_server_reset_counters           (TestServer  *server);
+
+/* Every request seen, oldest first; TestRequest* owned by the server. */
+GPtrArray   *test_server_get_requests             (TestServer  *server);
+/* The newest request whose path starts with prefix, or NULL. */
+TestRequest *test_server_get_last_request         (TestServer  *server,
+                                                   const char  *prefix);
+
+/* The known pseudo-random data: byte i depends on i only, so any range of
+ * it can be produced and checked on its own. */
+void         test_fill_pattern                    (guint8      *buffer,
+                                                   goffset      offset,
+                                                   gsize        length);
+/* sha256 (lowercase hex) of the first n pattern bytes. */
+char        *test_pattern_sha256                  (goffset      n);
+/* TRUE if the file at path holds exactly the first n pattern bytes. */
+gboolean     test_file_has_pattern                (const char  *path,
+                                                   goffset      n);
+
+/* Iterates the thread-default main context until cond(data) returns TRUE;
+ * fails the test (g_error) naming what after timeout_ms. */
+void         test_run_until                       (gboolean   (*cond) (gpointer data),
+                                                   gpointer     data,
+                                                   guint        timeout_ms,
+                                                   const char  *what);
+
+/* The same for an expression: TEST_RUN_UNTIL (task_done (t), 5000); */
+#define TEST_RUN_UNTIL(expr, timeout_ms)                                      \
+  G_STMT_START {                                                              \
+    gint64 _deadline = g_get_monotonic_time () + (gint64) (timeout_ms) * 1000; \
+    while (!(expr))                                                           \
+      test_iterate_before (_deadline, #expr, __FILE__, __LINE__);             \
+  } G_STMT_END
+
+/* One main-context iteration that wakes up by the deadline at the latest;
+ * g_error()s if the deadline has passed. */
+void         test_iterate_before                  (gint64       deadline,
+                                                   const char  *what,
+                                                   const char  *file,
+                                                   int          line);
+
+/* A fresh temporary directory, removed (recursively) by test_remove_tree(). */
+char        *test_make_temp_dir                   (void);
+void         test_remove_tree                     (const char  *path);
+
+G_END_DECLS
