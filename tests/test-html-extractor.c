@@ -445,6 +445,60 @@ test_broken_markup (void)
 }
 
 static void
+test_after_html (void)
+{
+  g_autoptr(Result) result = extract_fixture ("scrape-after-html.html", NULL);
+
+  /* libxml2's push parser alone would stop at the first </html>. */
+  g_assert_cmpstr (result->title, ==, "Before the end");
+  assert_headings (result, "Inside", "After the end", NULL);
+  g_assert_cmpuint (result->link_count, ==, 3);
+}
+
+/* Constructs far longer than a chunk: libxml2 rescans an unfinished one
+ * on every push, which must not turn quadratic. */
+static void
+test_long_constructs (void)
+{
+  const gsize size = 2 * 1024 * 1024;
+  /* Opening, filler that must not end the construct, closing. */
+  const char *templates[][3] = {
+    { "<a href=\"", "xxxx>xx'xx<xx x", "\">attribute</a><h1>end</h1>" },
+    { "<h1>", "xxxx xx>xxx\txx", "</h1><a href=/x>end</a><h1>end</h1>" },
+    { "<!-- ", "xxx-xx>xx<xx!x", " --><a href=/x>end</a><h1>end</h1>" },
+    { "<script>var s = '", "xx</xx>xx\"x'x", "';</script><a href=/x>end</a><h1>end</h1>" },
+    { "<p title='", "xxx\"xx>xx<xx x", "'>text</p><a href=/x>end</a><h1>end</h1>" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (templates); i++)
+    {
+      g_autoptr(GString) page = g_string_new (templates[i][0]);
+      g_autoptr(SluiceHtmlExtractor) extractor = sluice_html_extractor_new (NULL);
+      const char *filler = templates[i][1];
+      gsize filler_len = strlen (filler);
+      const char * const *headings;
+      gint64 start;
+
+      for (gsize j = 0; j < size; j++)
+        g_string_append_c (page, filler[j % filler_len]);
+      g_string_append (page, templates[i][2]);
+
+      start = g_get_monotonic_time ();
+      for (gsize pos = 0; pos < page->len; pos += 64)
+        sluice_html_extractor_feed (extractor, page->str + pos, MIN (64, page->len - pos));
+      sluice_html_extractor_finish (extractor);
+      g_test_message ("%s...: %.1f MB in 64-byte chunks, %.3f s",
+                      templates[i][0], page->len / 1e6,
+                      (g_get_monotonic_time () - start) / 1e6);
+
+      g_assert_cmpuint (sluice_html_extractor_get_link_count (extractor), ==, 1);
+      headings = sluice_html_extractor_get_headings (extractor);
+      g_assert_nonnull (headings[0]);
+      g_assert_cmpstr (headings[g_strv_length ((char **) headings) - 1], ==, "end");
+    }
+}
+
+static void
 test_missing (void)
 {
   g_autoptr(Result) result = extract_fixture ("scrape-minimal.html", NULL);
@@ -535,6 +589,29 @@ test_caps (void)
     g_autoptr(Result) chunked = extract_chunked (page->str, page->len, "utf-8", 1, 4096);
 
     assert_results_equal (result, chunked, "in random 1..4096 byte chunks");
+  }
+
+  /* Long headings run into the total budget first; the list stops there. */
+  g_string_truncate (page, 0);
+  for (guint i = 0; i < 40; i++)
+    {
+      g_string_append_printf (page, "<h1>%02u ", i);
+      for (gsize j = 0; j < max; j++)
+        g_string_append_c (page, 'x');
+      g_string_append (page, "</h1><h1>short</h1>");
+    }
+  g_clear_pointer (&result, result_free);
+  result = extract_whole (page->str, page->len, NULL);
+  {
+    guint n = g_strv_length (result->headings);
+    gsize total = 0;
+
+    for (guint i = 0; i < n; i++)
+      total += strlen (result->headings[i]) + 1;
+    g_assert_cmpuint (total, <=, SLUICE_HTML_EXTRACTOR_MAX_HEADINGS_TOTAL);
+    g_assert_cmpuint (total, >, SLUICE_HTML_EXTRACTOR_MAX_HEADINGS_TOTAL - max - 8);
+    g_assert_true (g_str_has_prefix (result->headings[n - 2], "14 "));
+    g_assert_cmpstr (result->headings[n - 1], ==, "short");
   }
 }
 
@@ -797,6 +874,8 @@ main (int   argc,
   g_test_add_func ("/html-extractor/charset/late-meta", test_charset_late_meta);
   g_test_add_func ("/html-extractor/charset/invalid-bytes", test_invalid_bytes);
   g_test_add_func ("/html-extractor/broken-markup", test_broken_markup);
+  g_test_add_func ("/html-extractor/after-html", test_after_html);
+  g_test_add_func ("/html-extractor/long-constructs", test_long_constructs);
   g_test_add_func ("/html-extractor/missing", test_missing);
   g_test_add_func ("/html-extractor/many-headings", test_many_headings);
   g_test_add_func ("/html-extractor/caps", test_caps);

@@ -1,5 +1,9 @@
 /* sluice-application.c
  *
+ * Owns the scheduler (so a second `sluice URL…` adds to the running
+ * window), the settings it is configured from, the suspend inhibitor
+ * while tasks run, and the notification when a batch ends unwatched.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
@@ -7,11 +11,16 @@
 #include <glib/gi18n.h>
 
 #include "sluice-application.h"
+#include "sluice-preferences-window.h"
 #include "sluice-window.h"
 
 struct _SluiceApplication
 {
-  AdwApplication parent_instance;
+  AdwApplication   parent_instance;
+
+  GSettings       *settings;
+  SluiceScheduler *scheduler;
+  guint            inhibit_cookie;
 };
 
 G_DEFINE_FINAL_TYPE (SluiceApplication, sluice_application, ADW_TYPE_APPLICATION)
@@ -21,39 +30,180 @@ sluice_application_new (void)
 {
   return g_object_new (SLUICE_TYPE_APPLICATION,
                        "application-id", APPLICATION_ID,
-                       "flags", G_APPLICATION_HANDLES_OPEN,
+                       "flags", G_APPLICATION_HANDLES_COMMAND_LINE,
                        "resource-base-path", "/io/github/sluice/Sluice",
                        NULL);
 }
 
+SluiceScheduler *
+sluice_application_get_scheduler (SluiceApplication *self)
+{
+  g_return_val_if_fail (SLUICE_IS_APPLICATION (self), NULL);
+  return self->scheduler;
+}
+
+GSettings *
+sluice_application_get_settings (SluiceApplication *self)
+{
+  g_return_val_if_fail (SLUICE_IS_APPLICATION (self), NULL);
+  return self->settings;
+}
+
+static char *
+folder_or_default (const char *folder)
+{
+  const char *downloads;
+
+  if (folder != NULL && *folder != '\0')
+    return g_strdup (folder);
+  downloads = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
+  return g_strdup (downloads != NULL ? downloads : g_get_home_dir ());
+}
+
+char *
+sluice_application_dup_download_folder (SluiceApplication *self)
+{
+  g_autofree char *folder = NULL;
+
+  g_return_val_if_fail (SLUICE_IS_APPLICATION (self), NULL);
+  folder = g_settings_get_string (self->settings, "download-folder");
+  return folder_or_default (folder);
+}
+
+static gboolean
+folder_get_mapping (GValue   *value,
+                    GVariant *variant,
+                    gpointer  user_data)
+{
+  g_value_take_string (value, folder_or_default (g_variant_get_string (variant, NULL)));
+  return TRUE;
+}
+
 static SluiceWindow *
-sluice_application_ensure_window (SluiceApplication *self)
+ensure_window (SluiceApplication *self)
 {
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
 
   if (window == NULL)
     window = GTK_WINDOW (sluice_window_new (self));
-
   return SLUICE_WINDOW (window);
 }
 
 static void
 sluice_application_activate (GApplication *app)
 {
-  SluiceWindow *window = sluice_application_ensure_window (SLUICE_APPLICATION (app));
+  gtk_window_present (GTK_WINDOW (ensure_window (SLUICE_APPLICATION (app))));
+}
 
+/* `sluice [--scrape] URL|FILE…`, in this process or forwarded from a second
+ * one: each argument is a URL, or a text file of URLs. */
+static int
+sluice_application_command_line (GApplication            *app,
+                                 GApplicationCommandLine *command_line)
+{
+  SluiceApplication *self = SLUICE_APPLICATION (app);
+  GVariantDict *options = g_application_command_line_get_options_dict (command_line);
+  g_autofree char **arguments = NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(SluiceUrlList) list = NULL;
+  SluiceWindow *window;
+  gboolean scrape = FALSE;
+
+  g_variant_dict_lookup (options, "scrape", "b", &scrape);
+  g_variant_dict_lookup (options, G_OPTION_REMAINING, "^a&ay", &arguments);
+
+  window = ensure_window (self);
   gtk_window_present (GTK_WINDOW (window));
+
+  for (guint i = 0; arguments != NULL && arguments[i] != NULL; i++)
+    {
+      const char *argument = arguments[i];
+
+      if (strstr (argument, "://") == NULL)
+        {
+          g_autoptr(GFile) file = g_application_command_line_create_file_for_arg (command_line, argument);
+          g_autofree char *contents = NULL;
+          g_autoptr(GError) error = NULL;
+
+          if (g_file_load_contents (file, NULL, &contents, NULL, NULL, &error))
+            {
+              g_string_append (text, contents);
+              g_string_append_c (text, '\n');
+              continue;
+            }
+          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+            {
+              g_application_command_line_printerr (command_line, "sluice: %s\n", error->message);
+              continue;
+            }
+        }
+      /* Not a readable file: let the URL parser say what is wrong. */
+      g_string_append (text, argument);
+      g_string_append_c (text, '\n');
+    }
+
+  if (text->len > 0)
+    {
+      list = sluice_url_list_parse (text->str, text->len);
+      sluice_window_add_urls (window, list,
+                              scrape ? SLUICE_TASK_KIND_SCRAPE : SLUICE_TASK_KIND_DOWNLOAD,
+                              NULL);
+    }
+  return 0;
 }
 
 static void
-sluice_application_open (GApplication  *app,
-                         GFile        **files,
-                         int            n_files,
-                         const char    *hint)
+update_inhibit (SluiceApplication *self)
 {
-  /* Adding the opened URLs as tasks arrives with the engine; for now the
-   * window opens so a launcher never looks dead. */
-  sluice_application_activate (app);
+  gboolean busy = sluice_scheduler_get_busy (self->scheduler);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (busy && self->inhibit_cookie == 0)
+    self->inhibit_cookie = gtk_application_inhibit (GTK_APPLICATION (self), window,
+                                                    GTK_APPLICATION_INHIBIT_SUSPEND,
+                                                    _("Transfers are running"));
+  else if (!busy && self->inhibit_cookie != 0)
+    {
+      gtk_application_uninhibit (GTK_APPLICATION (self), self->inhibit_cookie);
+      self->inhibit_cookie = 0;
+    }
+}
+
+static void
+notify_batch_finished (SluiceApplication *self)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  g_autoptr(GNotification) notification = NULL;
+  g_autofree char *body = NULL;
+  guint n_done = sluice_scheduler_get_n_done (self->scheduler);
+  guint n_failed = sluice_scheduler_get_n_failed (self->scheduler);
+
+  if (!g_settings_get_boolean (self->settings, "notify-when-done") ||
+      (window != NULL && gtk_window_is_active (window)))
+    return;
+
+  if (n_failed > 0)
+    /* Translators: a notification body, e.g. "40 done, 2 failed" */
+    body = g_strdup_printf (_("%u done, %u failed"), n_done, n_failed);
+  else
+    body = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u task done", "All %u tasks done", n_done),
+                            n_done);
+  notification = g_notification_new (_("Batch finished"));
+  g_notification_set_body (notification, body);
+  g_notification_set_default_action (notification, "app.activate");
+  g_application_send_notification (G_APPLICATION (self), "batch-finished", notification);
+}
+
+static void
+on_busy_changed (SluiceScheduler   *scheduler,
+                 GParamSpec        *pspec,
+                 SluiceApplication *self)
+{
+  update_inhibit (self);
+  if (!sluice_scheduler_get_busy (scheduler))
+    notify_batch_finished (self);
+  else
+    g_application_withdraw_notification (G_APPLICATION (self), "batch-finished");
 }
 
 static void
@@ -64,23 +214,32 @@ sluice_application_about (GSimpleAction *action,
   SluiceApplication *self = user_data;
   GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
   static const char *developers[] = { "The Sluice developers", NULL };
-  GtkWidget *about;
 
-  about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
-                        "transient-for", parent,
-                        "application-name", _("Sluice"),
-                        "application-icon", APPLICATION_ID,
-                        "developer-name", _("The Sluice developers"),
-                        "version", PACKAGE_VERSION,
-                        "website", "https://github.com/sluice/sluice",
-                        "issue-url", "https://github.com/sluice/sluice/issues",
-                        "license-type", GTK_LICENSE_GPL_3_0,
-                        "developers", developers,
-                        "copyright", "© 2026 The Sluice developers",
-                        /* Translators: put your names here, one per line */
-                        "translator-credits", _("translator-credits"),
-                        NULL);
-  gtk_window_present (GTK_WINDOW (about));
+  adw_show_about_window (parent,
+                         "application-name", _("Sluice"),
+                         "application-icon", "io.github.sluice.Sluice",
+                         "developer-name", _("The Sluice developers"),
+                         "version", PACKAGE_VERSION,
+                         "website", "https://github.com/sluice/sluice",
+                         "issue-url", "https://github.com/sluice/sluice/issues",
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "developers", developers,
+                         "copyright", "© 2026 The Sluice developers",
+                         /* Translators: put your names here, one per line */
+                         "translator-credits", _("translator-credits"),
+                         NULL);
+}
+
+static void
+sluice_application_preferences (GSimpleAction *action,
+                                GVariant      *parameter,
+                                gpointer       user_data)
+{
+  SluiceApplication *self = user_data;
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  SluicePreferencesWindow *preferences = sluice_preferences_window_new (parent, self->settings);
+
+  gtk_window_present (GTK_WINDOW (preferences));
 }
 
 static void
@@ -88,38 +247,120 @@ sluice_application_quit (GSimpleAction *action,
                          GVariant      *parameter,
                          gpointer       user_data)
 {
-  g_application_quit (G_APPLICATION (user_data));
+  SluiceApplication *self = user_data;
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  /* Closing the window asks first when tasks run, and quits after. */
+  if (window != NULL)
+    gtk_window_close (window);
+  else
+    g_application_quit (G_APPLICATION (self));
+}
+
+static void
+sluice_application_activate_action (GSimpleAction *action,
+                                    GVariant      *parameter,
+                                    gpointer       user_data)
+{
+  g_application_activate (G_APPLICATION (user_data));
 }
 
 static const GActionEntry app_actions[] = {
   { .name = "about", .activate = sluice_application_about },
+  { .name = "preferences", .activate = sluice_application_preferences },
   { .name = "quit", .activate = sluice_application_quit },
+  { .name = "activate", .activate = sluice_application_activate_action },
 };
 
 static void
 sluice_application_startup (GApplication *app)
 {
+  SluiceApplication *self = SLUICE_APPLICATION (app);
+  static const struct {
+    const char *action;
+    const char *accels[3];
+  } accels[] = {
+    { "app.quit", { "<Control>q", NULL } },
+    { "app.preferences", { "<Control>comma", NULL } },
+    { "win.show-help-overlay", { "<Control>question", NULL } },
+    { "win.add", { "<Control>n", NULL } },
+    { "win.import", { "<Control>o", NULL } },
+    { "win.cancel-all", { "<Control><Shift>Delete", NULL } },
+    { "win.retry-failed", { "<Control>r", NULL } },
+    { "win.clear-finished", { "<Control>l", NULL } },
+    { "win.search", { "<Control>f", NULL } },
+  };
+
   G_APPLICATION_CLASS (sluice_application_parent_class)->startup (app);
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions,
                                    G_N_ELEMENTS (app_actions), app);
-  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit",
-                                         (const char *[]) { "<Control>q", NULL });
-  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.show-help-overlay",
-                                         (const char *[]) { "<Control>question", NULL });
+  for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
+    gtk_application_set_accels_for_action (GTK_APPLICATION (app), accels[i].action, accels[i].accels);
+
+  self->settings = g_settings_new (APPLICATION_ID);
+  self->scheduler = sluice_scheduler_new ();
+  g_settings_bind (self->settings, "max-concurrent", self->scheduler, "max-concurrent", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "max-per-host", self->scheduler, "max-per-host", G_SETTINGS_BIND_GET);
+  g_settings_bind (self->settings, "timeout", self->scheduler, "timeout", G_SETTINGS_BIND_GET);
+  g_settings_bind (self->settings, "max-retries", self->scheduler, "max-retries", G_SETTINGS_BIND_GET);
+  g_settings_bind (self->settings, "requests-per-second", self->scheduler, "requests-per-second",
+                   G_SETTINGS_BIND_GET);
+  g_settings_bind (self->settings, "max-bytes-per-second", self->scheduler, "max-bytes-per-second",
+                   G_SETTINGS_BIND_GET);
+  g_settings_bind_with_mapping (self->settings, "download-folder", self->scheduler, "download-directory",
+                                G_SETTINGS_BIND_GET, folder_get_mapping, NULL, NULL, NULL);
+  g_signal_connect (self->scheduler, "notify::busy", G_CALLBACK (on_busy_changed), self);
+}
+
+static void
+sluice_application_shutdown (GApplication *app)
+{
+  SluiceApplication *self = SLUICE_APPLICATION (app);
+
+  if (self->scheduler != NULL)
+    g_signal_handlers_disconnect_by_data (self->scheduler, self);
+  if (self->inhibit_cookie != 0)
+    gtk_application_uninhibit (GTK_APPLICATION (self), self->inhibit_cookie);
+  self->inhibit_cookie = 0;
+
+  G_APPLICATION_CLASS (sluice_application_parent_class)->shutdown (app);
+}
+
+static void
+sluice_application_dispose (GObject *object)
+{
+  SluiceApplication *self = SLUICE_APPLICATION (object);
+
+  g_clear_object (&self->scheduler);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (sluice_application_parent_class)->dispose (object);
 }
 
 static void
 sluice_application_class_init (SluiceApplicationClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
+  object_class->dispose = sluice_application_dispose;
   app_class->startup = sluice_application_startup;
+  app_class->shutdown = sluice_application_shutdown;
   app_class->activate = sluice_application_activate;
-  app_class->open = sluice_application_open;
+  app_class->command_line = sluice_application_command_line;
 }
 
 static void
 sluice_application_init (SluiceApplication *self)
 {
+  const GOptionEntry entries[] = {
+    { "scrape", 's', 0, G_OPTION_ARG_NONE, NULL, N_("Scrape the given URLs instead of downloading them"), NULL },
+    { "headless", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Run without a window (see sluice --headless --help)"), NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, NULL, NULL, N_("[URL|FILE…]") },
+    { NULL }
+  };
+
+  g_application_add_main_option_entries (G_APPLICATION (self), entries);
+  g_application_set_option_context_parameter_string (G_APPLICATION (self), N_("[URL|FILE…]"));
 }

@@ -14,6 +14,20 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (SluiceWindow, sluice_window, SLUICE, WINDOW, AdwApplicationWindow)
 
-SluiceWindow *sluice_window_new (SluiceApplication *application);
+SluiceWindow  *sluice_window_new              (SluiceApplication *application);
+/* Adds the list's URLs as tasks and says so in a toast.  directory: where
+ * downloads go (NULL: the preferences' folder). */
+void           sluice_window_add_urls         (SluiceWindow      *self,
+                                               SluiceUrlList     *list,
+                                               SluiceTaskKind     kind,
+                                               const char        *directory);
+/* Opens the Add dialog with text in it (NULL: empty). */
+GtkWindow     *sluice_window_open_add_dialog  (SluiceWindow      *self,
+                                               const char        *text);
+GtkColumnView *sluice_window_get_column_view  (SluiceWindow      *self);
+/* "all", "active", "finished" or "failed" */
+void           sluice_window_set_filter       (SluiceWindow      *self,
+                                               const char        *filter);
+const char    *sluice_window_get_filter       (SluiceWindow      *self);
 
 G_END_DECLS

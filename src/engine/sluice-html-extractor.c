@@ -21,6 +21,9 @@
 /* htmlParseChunk () takes an int. */
 #define PUSH_MAX ((gsize) 1 << 30)
 
+/* Each costs a parser context; pages repeating </html> get this many. */
+#define MAX_RESTARTS 1000
+
 #define REPLACEMENT_CHAR "\xef\xbf\xbd"
 
 typedef enum {
@@ -53,6 +56,7 @@ struct _SluiceHtmlExtractor
 
   htmlParserCtxtPtr ctxt;
   GByteArray *holdback;
+  guint restarts;
 
   TextBuf title_buf;
   TextBuf heading_buf;
@@ -62,6 +66,8 @@ struct _SluiceHtmlExtractor
 
   char *title;
   GPtrArray *headings;
+  gsize headings_size;
+  gboolean headings_full;
   guint link_count;
   char *description;
   char *og_description;
@@ -701,6 +707,46 @@ looks_like_utf8 (const guint8 *data,
 
 /* Feeding libxml2 */
 
+static void ensure_parser (SluiceHtmlExtractor *self);
+
+static void
+parser_run (SluiceHtmlExtractor *self,
+            const char          *data,
+            gsize                len,
+            gboolean             terminate)
+{
+  gsize last_left = G_MAXSIZE;
+
+  /* libxml2 2.9.14 forgets that it was inside a quoted attribute value
+   * when a start tag is split across chunks; resuming its lookahead where
+   * it stopped then misses every later '>' and it holds the rest of the
+   * document until the final chunk.  Rescanning the unfinished construct
+   * from its start is always right. */
+  self->ctxt->checkIndex = 0;
+  htmlParseChunk (self->ctxt, data, (int) len, terminate);
+
+  /* After </html> the push parser stops at anything but comments and
+   * blanks, and at the end leaves unread whatever follows such blanks;
+   * browsers (and libxml2's pull parser) read on.  A new context given the
+   * rest does too. */
+  while (self->ctxt->instate == XML_PARSER_EOF)
+    {
+      gsize left = (gsize) (self->ctxt->input->end - self->ctxt->input->cur);
+      g_autofree char *rest = NULL;
+
+      if (left == 0 || left >= last_left || left > PUSH_MAX ||
+          self->restarts >= MAX_RESTARTS)
+        break;
+
+      last_left = left;
+      self->restarts++;
+      rest = g_memdup2 (self->ctxt->input->cur, left);
+      g_clear_pointer (&self->ctxt, htmlFreeParserCtxt);
+      ensure_parser (self);
+      htmlParseChunk (self->ctxt, rest, (int) left, terminate);
+    }
+}
+
 static void
 parser_push_now (SluiceHtmlExtractor *self,
                  const char          *data,
@@ -713,13 +759,7 @@ parser_push_now (SluiceHtmlExtractor *self,
       if (self->ctxt->instate == XML_PARSER_EOF)
         return;
 
-      /* libxml2 2.9.14 forgets that it was inside a quoted attribute value
-       * when a start tag is split across chunks; resuming its lookahead
-       * where it stopped then misses every later '>' and it holds the rest
-       * of the document until the final chunk.  Rescanning the unfinished
-       * construct from its start is always right. */
-      self->ctxt->checkIndex = 0;
-      htmlParseChunk (self->ctxt, data, (int) n, 0);
+      parser_run (self, data, n, FALSE);
       data += n;
       len -= n;
     }
@@ -1114,12 +1154,25 @@ static void
 commit_heading (SluiceHtmlExtractor *self)
 {
   char *text = textbuf_steal (&self->heading_buf);
+  gsize size;
 
   self->in_heading = FALSE;
-  if (text != NULL && self->headings->len < SLUICE_HTML_EXTRACTOR_MAX_HEADINGS)
-    g_ptr_array_add (self->headings, text);
-  else
-    g_free (text);
+  if (text == NULL)
+    return;
+
+  size = strlen (text) + 1;
+  if (self->headings_size + size > SLUICE_HTML_EXTRACTOR_MAX_HEADINGS_TOTAL)
+    {
+      /* Stop rather than skip, so the list stays in page order. */
+      self->headings_full = TRUE;
+      g_free (text);
+      return;
+    }
+
+  self->headings_size += size;
+  g_ptr_array_add (self->headings, text);
+  if (self->headings->len >= SLUICE_HTML_EXTRACTOR_MAX_HEADINGS)
+    self->headings_full = TRUE;
 }
 
 static void
@@ -1184,7 +1237,7 @@ on_start_element (void           *user_data,
        * first, and so do we. */
       if (self->in_heading)
         commit_heading (self);
-      if (self->headings->len < SLUICE_HTML_EXTRACTOR_MAX_HEADINGS)
+      if (!self->headings_full)
         {
           textbuf_reset (&self->heading_buf);
           self->in_heading = TRUE;
@@ -1415,7 +1468,7 @@ sluice_html_extractor_finish (SluiceHtmlExtractor *self)
     {
       parser_flush_holdback (self);
       if (self->ctxt->instate != XML_PARSER_EOF)
-        htmlParseChunk (self->ctxt, NULL, 0, 1);
+        parser_run (self, NULL, 0, TRUE);
     }
 
   /* libxml2 closes open elements at the end; this is for when it gave up. */

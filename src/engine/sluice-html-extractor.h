@@ -10,8 +10,9 @@
 G_BEGIN_DECLS
 
 /* Hostile pages must not make us hold more than this. */
-#define SLUICE_HTML_EXTRACTOR_MAX_HEADINGS 1000
-#define SLUICE_HTML_EXTRACTOR_MAX_TEXT     (64 * 1024)  /* bytes of UTF-8 */
+#define SLUICE_HTML_EXTRACTOR_MAX_HEADINGS       1000
+#define SLUICE_HTML_EXTRACTOR_MAX_TEXT           (64 * 1024)    /* bytes of UTF-8 */
+#define SLUICE_HTML_EXTRACTOR_MAX_HEADINGS_TOTAL (1024 * 1024)  /* all headings */
 
 #define SLUICE_TYPE_HTML_EXTRACTOR (sluice_html_extractor_get_type ())
 
@@ -41,9 +42,12 @@ G_DECLARE_FINAL_TYPE (SluiceHtmlExtractor, sluice_html_extractor, SLUICE, HTML_E
  * Title: the first <title> with non-blank text, outside <svg>.
  * Headings: the text of each <h1> (including nested inline elements) in
  * document order, blank ones skipped, at most
- * SLUICE_HTML_EXTRACTOR_MAX_HEADINGS; <script>/<style> text is never part
- * of it.  A <h1> opened inside another ends the outer one, as in browsers.
+ * SLUICE_HTML_EXTRACTOR_MAX_HEADINGS of them and, counting bytes,
+ * SLUICE_HTML_EXTRACTOR_MAX_HEADINGS_TOTAL (the list stops at the first
+ * that doesn't fit); <script>/<style> text is never part of it.  A <h1>
+ * opened inside another ends the outer one, as in browsers.
  * Link count: <a> start tags that carry an href attribute (even empty).
+ * Content after </html> still counts, as in browsers.
  * Description: the first non-blank <meta name="description" content>
  * (name compared case-insensitively), else the first non-blank
  * <meta property="og:description" content>. */

@@ -383,8 +383,13 @@ start_task (SluiceScheduler *self,
       g_autoptr(SluiceSink) new_sink = NULL;
 
       if (sluice_task_get_kind (task) == SLUICE_TASK_KIND_DOWNLOAD)
-        new_sink = SLUICE_SINK (sluice_download_new (task, self->download_directory,
-                                                     self->reserved_names));
+        {
+          const char *directory = g_object_get_data (G_OBJECT (task), "sluice-directory");
+
+          new_sink = SLUICE_SINK (sluice_download_new (task,
+                                                       directory != NULL ? directory : self->download_directory,
+                                                       self->reserved_names));
+        }
       else
         new_sink = SLUICE_SINK (sluice_scrape_new (task));
       _sluice_task_set_sink (task, new_sink);
@@ -812,6 +817,20 @@ sluice_scheduler_add_many (SluiceScheduler    *self,
                            const char * const *uris,
                            SluiceTaskKind      kind)
 {
+  return sluice_scheduler_add_many_full (self, uris, kind, NULL);
+}
+
+/**
+ * sluice_scheduler_add_many_full:
+ * @directory: (nullable): where these downloads go, instead of
+ *   #SluiceScheduler:download-directory
+ */
+guint
+sluice_scheduler_add_many_full (SluiceScheduler    *self,
+                                const char * const *uris,
+                                SluiceTaskKind      kind,
+                                const char         *directory)
+{
   guint position;
   guint added = 0;
 
@@ -820,8 +839,15 @@ sluice_scheduler_add_many (SluiceScheduler    *self,
 
   position = self->tasks->len;
   for (guint i = 0; uris[i] != NULL; i++)
-    if (append_task (self, uris[i], kind) != NULL)
+    {
+      SluiceTask *task = append_task (self, uris[i], kind);
+
+      if (task == NULL)
+        continue;
+      if (directory != NULL)
+        g_object_set_data_full (G_OBJECT (task), "sluice-directory", g_strdup (directory), g_free);
       added++;
+    }
   announce_added (self, position, added);
   return added;
 }

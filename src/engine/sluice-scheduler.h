@@ -24,6 +24,10 @@ SluiceTask      *sluice_scheduler_add                  (SluiceScheduler     *sel
 guint            sluice_scheduler_add_many             (SluiceScheduler     *self,
                                                         const char * const  *uris,
                                                         SluiceTaskKind       kind);
+guint            sluice_scheduler_add_many_full        (SluiceScheduler     *self,
+                                                        const char * const  *uris,
+                                                        SluiceTaskKind       kind,
+                                                        const char          *directory);
 guint            sluice_scheduler_remove_finished      (SluiceScheduler     *self);
 void             sluice_scheduler_cancel_all           (SluiceScheduler     *self);
 guint            sluice_scheduler_retry_failed         (SluiceScheduler     *self);

@@ -415,7 +415,14 @@ on_readable (GObject  *stream,
       if (n < 0)
         {
           if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-            return G_SOURCE_CONTINUE;
+            {
+              /* libsoup's body source can stay ready once it fired (it
+               * spun a core on a trickling server): wait on a fresh one. */
+              g_source_destroy (self->read_source);
+              g_clear_pointer (&self->read_source, g_source_unref);
+              start_reading (self);
+              return G_SOURCE_REMOVE;
+            }
           fail_from_error (self, error);
           return G_SOURCE_REMOVE;
         }

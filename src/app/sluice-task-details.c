@@ -1,0 +1,314 @@
+/* sluice-task-details.c
+ *
+ * The rows are rebuilt from the task's properties, at most a few times a
+ * second, whatever changed: one task is shown at a time, so simplicity
+ * wins over fine-grained updates.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "sluice-format.h"
+#include "sluice-task-details.h"
+
+#define REFRESH_MS 250
+
+struct _SluiceTaskDetails
+{
+  AdwBin      parent_instance;
+
+  SluiceTask *task;
+  gulong      notify_id;
+  guint       refresh_source;
+  GtkWidget  *title;
+  GtkWidget  *grid;
+  guint       n_rows;
+};
+
+G_DEFINE_FINAL_TYPE (SluiceTaskDetails, sluice_task_details, ADW_TYPE_BIN)
+
+enum {
+  PROP_0,
+  PROP_TASK,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+on_copy_clicked (GtkButton  *button,
+                 const char *unused)
+{
+  const char *value = g_object_get_data (G_OBJECT (button), "sluice-value");
+  GtkWidget *toast_target;
+
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (button)), value);
+  toast_target = gtk_widget_get_ancestor (GTK_WIDGET (button), ADW_TYPE_TOAST_OVERLAY);
+  if (toast_target != NULL)
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (toast_target), adw_toast_new (_("Copied")));
+}
+
+static void
+add_row (SluiceTaskDetails *self,
+         const char        *key,
+         const char        *value,
+         gboolean           copyable)
+{
+  GtkWidget *key_label;
+  GtkWidget *value_label;
+
+  if (value == NULL || *value == '\0')
+    return;
+
+  key_label = gtk_label_new (key);
+  gtk_label_set_xalign (GTK_LABEL (key_label), 1);
+  gtk_label_set_yalign (GTK_LABEL (key_label), 0);
+  gtk_widget_add_css_class (key_label, "dim-label");
+
+  value_label = gtk_label_new (value);
+  gtk_label_set_xalign (GTK_LABEL (value_label), 0);
+  gtk_label_set_wrap (GTK_LABEL (value_label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (value_label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_selectable (GTK_LABEL (value_label), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (value_label), 40);
+  gtk_widget_set_hexpand (value_label, TRUE);
+
+  gtk_grid_attach (GTK_GRID (self->grid), key_label, 0, self->n_rows, 1, 1);
+  gtk_grid_attach (GTK_GRID (self->grid), value_label, 1, self->n_rows, 1, 1);
+
+  if (copyable)
+    {
+      GtkWidget *copy = gtk_button_new_from_icon_name ("edit-copy-symbolic");
+      g_autofree char *label = g_strdup_printf (_("Copy %s"), key);
+
+      gtk_widget_add_css_class (copy, "flat");
+      gtk_widget_set_valign (copy, GTK_ALIGN_START);
+      gtk_widget_set_tooltip_text (copy, label);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (copy), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+      g_object_set_data_full (G_OBJECT (copy), "sluice-value", g_strdup (value), g_free);
+      g_signal_connect (copy, "clicked", G_CALLBACK (on_copy_clicked), NULL);
+      gtk_grid_attach (GTK_GRID (self->grid), copy, 2, self->n_rows, 1, 1);
+    }
+  self->n_rows++;
+}
+
+static char *
+format_time (gint64 wall_us)
+{
+  g_autoptr(GDateTime) time = NULL;
+
+  if (wall_us == 0)
+    return NULL;
+  time = g_date_time_new_from_unix_local (wall_us / G_USEC_PER_SEC);
+  return g_date_time_format (time, "%x %X");
+}
+
+static void
+rebuild (SluiceTaskDetails *self)
+{
+  SluiceTask *task = self->task;
+  GtkWidget *child;
+  g_autofree char *status = NULL;
+  g_autofree char *size = NULL;
+  g_autofree char *started = NULL;
+  g_autofree char *finished = NULL;
+  g_autofree char *elapsed = NULL;
+  g_autofree char *attempts = NULL;
+  g_autofree char *error = NULL;
+
+  while ((child = gtk_widget_get_first_child (self->grid)) != NULL)
+    gtk_grid_remove (GTK_GRID (self->grid), child);
+  self->n_rows = 0;
+
+  if (task == NULL)
+    {
+      gtk_label_set_label (GTK_LABEL (self->title), "");
+      return;
+    }
+
+  gtk_label_set_label (GTK_LABEL (self->title), sluice_task_get_display_name (task));
+
+  add_row (self, _("State"), sluice_format_state_label (task), FALSE);
+  add_row (self, _("URL"), sluice_task_get_uri (task), TRUE);
+  if (g_strcmp0 (sluice_task_get_final_uri (task), sluice_task_get_uri (task)) != 0)
+    add_row (self, _("Final URL"), sluice_task_get_final_uri (task), TRUE);
+  if (sluice_task_get_http_status (task) != 0)
+    status = g_strdup_printf ("%u", sluice_task_get_http_status (task));
+  add_row (self, _("HTTP status"), status, FALSE);
+  add_row (self, _("Content type"), sluice_task_get_content_type (task), FALSE);
+
+  if (sluice_task_get_kind (task) == SLUICE_TASK_KIND_DOWNLOAD)
+    {
+      size = sluice_format_progress (task);
+      add_row (self, _("Size"), size, FALSE);
+      add_row (self, _("SHA-256"), sluice_task_get_sha256 (task), TRUE);
+      add_row (self, _("File"), sluice_task_get_path (task), TRUE);
+    }
+  else
+    {
+      const char * const *headings = sluice_task_get_headings (task);
+      g_autofree char *links = NULL;
+
+      add_row (self, _("Title"), sluice_task_get_title (task), TRUE);
+      for (guint i = 0; headings[i] != NULL && i < 50; i++)
+        /* Translators: the label of a page's top-level heading (<h1>) */
+        add_row (self, i == 0 ? _("Headings") : "", headings[i], FALSE);
+      if (sluice_task_is_finished (task))
+        links = g_strdup_printf ("%u", sluice_task_get_link_count (task));
+      add_row (self, _("Links"), links, FALSE);
+      add_row (self, _("Description"), sluice_task_get_description (task), TRUE);
+    }
+
+  started = format_time (sluice_task_get_started_wall (task));
+  finished = format_time (sluice_task_get_finished_wall (task));
+  if (sluice_task_get_started (task) != 0)
+    elapsed = sluice_format_duration (sluice_task_get_elapsed (task));
+  if (sluice_task_get_attempt (task) > 0)
+    attempts = g_strdup_printf ("%u", sluice_task_get_attempt (task));
+  add_row (self, _("Started"), started, FALSE);
+  add_row (self, _("Finished"), finished, FALSE);
+  add_row (self, _("Elapsed"), elapsed, FALSE);
+  add_row (self, _("Attempts"), attempts, FALSE);
+  if (sluice_task_get_error_kind (task) != SLUICE_ERROR_NONE)
+    error = g_strdup_printf ("%s (%s)", sluice_task_get_error_message (task),
+                             sluice_format_error_kind (sluice_task_get_error_kind (task)));
+  add_row (self, _("Error"), error, TRUE);
+}
+
+static gboolean
+refresh_now (gpointer user_data)
+{
+  SluiceTaskDetails *self = user_data;
+
+  self->refresh_source = 0;
+  rebuild (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_task_notify (SluiceTask        *task,
+                GParamSpec        *pspec,
+                SluiceTaskDetails *self)
+{
+  if (self->refresh_source == 0)
+    self->refresh_source = g_timeout_add (REFRESH_MS, refresh_now, self);
+}
+
+SluiceTask *
+sluice_task_details_get_task (SluiceTaskDetails *self)
+{
+  g_return_val_if_fail (SLUICE_IS_TASK_DETAILS (self), NULL);
+  return self->task;
+}
+
+void
+sluice_task_details_set_task (SluiceTaskDetails *self,
+                              SluiceTask        *task)
+{
+  g_return_if_fail (SLUICE_IS_TASK_DETAILS (self));
+
+  if (self->task == task)
+    return;
+  g_clear_signal_handler (&self->notify_id, self->task);
+  g_clear_handle_id (&self->refresh_source, g_source_remove);
+  g_set_object (&self->task, task);
+  if (task != NULL)
+    self->notify_id = g_signal_connect (task, "notify", G_CALLBACK (on_task_notify), self);
+  rebuild (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TASK]);
+}
+
+static void
+sluice_task_details_dispose (GObject *object)
+{
+  SluiceTaskDetails *self = SLUICE_TASK_DETAILS (object);
+
+  g_clear_signal_handler (&self->notify_id, self->task);
+  g_clear_handle_id (&self->refresh_source, g_source_remove);
+  g_clear_object (&self->task);
+
+  G_OBJECT_CLASS (sluice_task_details_parent_class)->dispose (object);
+}
+
+static void
+sluice_task_details_get_property (GObject    *object,
+                                  guint       prop_id,
+                                  GValue     *value,
+                                  GParamSpec *pspec)
+{
+  SluiceTaskDetails *self = SLUICE_TASK_DETAILS (object);
+
+  switch (prop_id)
+    {
+    case PROP_TASK: g_value_set_object (value, self->task); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sluice_task_details_set_property (GObject      *object,
+                                  guint         prop_id,
+                                  const GValue *value,
+                                  GParamSpec   *pspec)
+{
+  SluiceTaskDetails *self = SLUICE_TASK_DETAILS (object);
+
+  switch (prop_id)
+    {
+    case PROP_TASK: sluice_task_details_set_task (self, g_value_get_object (value)); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sluice_task_details_class_init (SluiceTaskDetailsClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = sluice_task_details_dispose;
+  object_class->get_property = sluice_task_details_get_property;
+  object_class->set_property = sluice_task_details_set_property;
+
+  properties[PROP_TASK] = g_param_spec_object ("task", NULL, NULL, SLUICE_TYPE_TASK,
+                                               G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
+                                               G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+sluice_task_details_init (SluiceTaskDetails *self)
+{
+  GtkWidget *scrolled = gtk_scrolled_window_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_widget_set_margin_top (box, 18);
+  gtk_widget_set_margin_bottom (box, 18);
+  gtk_widget_set_margin_start (box, 18);
+  gtk_widget_set_margin_end (box, 12);
+
+  self->title = gtk_label_new (NULL);
+  gtk_label_set_xalign (GTK_LABEL (self->title), 0);
+  gtk_label_set_wrap (GTK_LABEL (self->title), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (self->title), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_selectable (GTK_LABEL (self->title), TRUE);
+  gtk_widget_add_css_class (self->title, "title-3");
+
+  self->grid = gtk_grid_new ();
+  gtk_grid_set_row_spacing (GTK_GRID (self->grid), 8);
+  gtk_grid_set_column_spacing (GTK_GRID (self->grid), 12);
+
+  gtk_box_append (GTK_BOX (box), self->title);
+  gtk_box_append (GTK_BOX (box), self->grid);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), box);
+  adw_bin_set_child (ADW_BIN (self), scrolled);
+  gtk_widget_set_size_request (GTK_WIDGET (self), 300, -1);
+}
+
+GtkWidget *
+sluice_task_details_new (void)
+{
+  return g_object_new (SLUICE_TYPE_TASK_DETAILS, NULL);
+}
