@@ -99,14 +99,22 @@ get_refused_texts (SluiceAddDialog *dialog)
   return texts;
 }
 
+static gboolean
+set_flag_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
 /* Lets the dialog lay out and draw a few frames. */
 static void
 settle (guint ms)
 {
-  gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
+  gboolean done = FALSE;
 
-  while (g_get_monotonic_time () < until)
-    g_main_context_iteration (NULL, FALSE);
+  g_timeout_add (ms, set_flag_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
 }
 
 /* Renders the widget into a PNG in the build directory, the way a person
@@ -460,6 +468,15 @@ test_add_dialog_cancel (void)
 
 /* Long texts */
 
+static gint64 fc_t;
+static void fc_sig (GdkFrameClock *c, gpointer name)
+{
+  gint64 now = g_get_monotonic_time ();
+  if (now - fc_t > 10000 || g_str_equal (name, "before"))
+    g_printerr ("TRACE %lld frame %s (+%.1f ms)\n", (long long) (now / 1000 % 100000), (char *) name, (now - fc_t) / 1000.0);
+  fc_t = now;
+}
+
 static char *
 make_url_lines (guint first,
                 guint n_lines)
@@ -637,6 +654,13 @@ test_add_dialog_large (void)
   present_and_wait (dialog);
   settle (200);
   probe_id = g_timeout_add (1, probe_tick_cb, &probe);
+  {
+    GdkFrameClock *fc = gtk_widget_get_frame_clock (GTK_WIDGET (dialog));
+    g_signal_connect (fc, "before-paint", G_CALLBACK (fc_sig), "before");
+    g_signal_connect (fc, "layout", G_CALLBACK (fc_sig), "layout");
+    g_signal_connect (fc, "paint", G_CALLBACK (fc_sig), "paint");
+    g_signal_connect (fc, "after-paint", G_CALLBACK (fc_sig), "after");
+  }
 
   /* sluice_add_dialog_set_text (), as the window does with a dropped list */
   probe_reset (&probe);
@@ -669,7 +693,9 @@ test_add_dialog_large (void)
 
   /* Typing at the end of the longest text still edited in the view, a key
    * every 50 ms */
+  g_printerr ("TRACE %lld set editable start\n", (long long) (g_get_monotonic_time () / 1000 % 100000));
   sluice_add_dialog_set_text (dialog, editable_text);
+  g_printerr ("TRACE %lld set editable end\n", (long long) (g_get_monotonic_time () / 1000 % 100000));
   g_assert_true (gtk_text_view_get_editable (GTK_TEXT_VIEW (text_view)));
   wait_for_parse (dialog);
   settle (1000);

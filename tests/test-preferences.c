@@ -70,13 +70,21 @@ window_has_drawn (gpointer data)
          gtk_widget_get_height (widget) > 0;
 }
 
+static gboolean
+set_flag_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
 static void
 settle (guint ms)
 {
-  gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
+  gboolean done = FALSE;
 
-  while (g_get_monotonic_time () < until)
-    g_main_context_iteration (NULL, FALSE);
+  g_timeout_add (ms, set_flag_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
 }
 
 /* Renders the widget into a PNG in the build directory, the way a person

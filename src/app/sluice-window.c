@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "sluice-add-dialog.h"
+#include "sluice-export.h"
 #include "sluice-format.h"
 #include "sluice-task-columns.h"
 #include "sluice-task-details.h"
@@ -686,6 +687,128 @@ show_file (GtkWidget  *widget,
                           on_show_items_done, task);
 }
 
+/* Export */
+
+static char *
+export_tasks (GListModel *tasks,
+              gboolean    as_csv,
+              gsize      *length)
+{
+  guint n = g_list_model_get_n_items (tasks);
+
+  if (as_csv)
+    {
+      GString *text = g_string_new (NULL);
+      g_autofree char *header = sluice_export_csv_header ();
+
+      g_string_append (text, header);
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr(SluiceTask) task = g_list_model_get_item (tasks, i);
+          g_autofree char *row = sluice_export_task_to_csv (task);
+
+          g_string_append (text, row);
+        }
+      *length = text->len;
+      return g_string_free (text, FALSE);
+    }
+  else
+    {
+      g_autoptr(JsonArray) array = json_array_sized_new (n);
+      g_autoptr(JsonNode) root = json_node_new (JSON_NODE_ARRAY);
+      g_autoptr(JsonGenerator) generator = json_generator_new ();
+
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr(SluiceTask) task = g_list_model_get_item (tasks, i);
+
+          json_array_add_object_element (array, sluice_export_task_to_json (task));
+        }
+      json_node_set_array (root, array);
+      json_generator_set_root (generator, root);
+      json_generator_set_pretty (generator, TRUE);
+      return json_generator_to_data (generator, length);
+    }
+}
+
+static void
+on_export_written (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(SluiceWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *text = NULL;
+
+  if (!g_file_replace_contents_finish (G_FILE (source), result, NULL, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_toast (self, error->message);
+      return;
+    }
+  name = g_file_get_basename (G_FILE (source));
+  /* Translators: a toast; %s is a file name */
+  text = g_strdup_printf (_("Exported to “%s”"), name);
+  show_toast (self, text);
+}
+
+static void
+on_export_response (GtkNativeDialog *chooser,
+                    int              response,
+                    SluiceWindow    *self)
+{
+  g_autoptr(GFile) file = NULL;
+  gboolean visible_only = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (chooser), "sluice-visible-only"));
+  g_autofree char *basename = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  char *contents;
+  gsize length = 0;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  gtk_native_dialog_destroy (chooser);
+  g_object_unref (chooser);
+  if (file == NULL)
+    return;
+
+  basename = g_file_get_basename (file);
+  contents = export_tasks (visible_only ? G_LIST_MODEL (self->sort_model) : G_LIST_MODEL (self->scheduler),
+                           g_str_has_suffix (basename, ".csv"), &length);
+  bytes = g_bytes_new_take (contents, length);
+  g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION,
+                                       self->cancellable, on_export_written, g_object_ref (self));
+}
+
+/* "visible": the rows the filter and search show, in their order; "all":
+ * every task.  The file's extension (.csv or .json) picks the format. */
+static void
+export_results (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  SluiceWindow *self = SLUICE_WINDOW (widget);
+  gboolean visible_only = g_strcmp0 (g_variant_get_string (parameter, NULL), "visible") == 0;
+  GtkFileChooserNative *chooser;
+  g_autoptr(GtkFileFilter) csv = gtk_file_filter_new ();
+  g_autoptr(GtkFileFilter) json = gtk_file_filter_new ();
+
+  chooser = gtk_file_chooser_native_new (visible_only ? _("Export Shown Results") : _("Export All Results"),
+                                         GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
+                                         _("_Export"), _("_Cancel"));
+  gtk_file_filter_set_name (csv, _("CSV (spreadsheets)"));
+  gtk_file_filter_add_pattern (csv, "*.csv");
+  gtk_file_filter_set_name (json, _("JSON"));
+  gtk_file_filter_add_pattern (json, "*.json");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), csv);
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), json);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), _("sluice-results.csv"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_object_set_data (G_OBJECT (chooser), "sluice-visible-only", GINT_TO_POINTER (visible_only));
+  g_signal_connect (chooser, "response", G_CALLBACK (on_export_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
 /* Closing */
 
 static void
@@ -964,6 +1087,7 @@ sluice_window_class_init (SluiceWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.cancel-selected", NULL, cancel_selected);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, focus_search);
   gtk_widget_class_install_action (widget_class, "win.open-file", "s", open_file);
+  gtk_widget_class_install_action (widget_class, "win.export", "s", export_results);
   gtk_widget_class_install_action (widget_class, "win.show-file", "s", show_file);
   gtk_widget_class_install_property_action (widget_class, "win.filter", "filter");
 

@@ -60,6 +60,18 @@ close_fd (SluiceDownload *self)
     }
 }
 
+/* The folder stays open only while the attempt runs: thousands of finished
+ * downloads must not hold thousands of descriptors. */
+static void
+close_directory (SluiceDownload *self)
+{
+  if (self->dir_fd >= 0)
+    {
+      close (self->dir_fd);
+      self->dir_fd = -1;
+    }
+}
+
 static void
 release_name (SluiceDownload *self)
 {
@@ -86,8 +98,7 @@ sluice_download_finalize (GObject *object)
 
   close_fd (self);
   release_name (self);
-  if (self->dir_fd >= 0)
-    close (self->dir_fd);
+  close_directory (self);
   g_clear_pointer (&self->reserved_names, g_hash_table_unref);
   g_clear_pointer (&self->directory, g_free);
   g_clear_pointer (&self->checksum, g_checksum_free);
@@ -468,6 +479,7 @@ sluice_download_finish (SluiceSink  *sink,
   g_hash_table_remove (self->reserved_names, self->final_path);
   g_clear_pointer (&self->part_name, g_free);
   g_clear_pointer (&self->part_path, g_free);
+  close_directory (self);
   return TRUE;
 }
 
@@ -479,14 +491,15 @@ sluice_download_abort (SluiceSink *sink,
 
   close_fd (self);
 
-  if (!discard)
-    return;
-
-  if (self->part_name != NULL && self->dir_fd >= 0)
-    unlinkat (self->dir_fd, self->part_name, 0);
-  release_name (self);
-  reset_content (self);
-  _sluice_task_set_path (self->task, NULL);
+  if (discard)
+    {
+      if (self->part_name != NULL && ensure_directory (self, NULL))
+        unlinkat (self->dir_fd, self->part_name, 0);
+      release_name (self);
+      reset_content (self);
+      _sluice_task_set_path (self->task, NULL);
+    }
+  close_directory (self);
 }
 
 static void

@@ -36,6 +36,7 @@ struct _SluiceTransfer
   SluiceSink        *sink;
   SluiceRateLimiter *bandwidth;
   guint              timeout_seconds;
+  int                io_priority;
 
   Phase              phase;
   GTask             *gtask;
@@ -117,6 +118,15 @@ sluice_transfer_init (SluiceTransfer *self)
 {
   self->expected = -1;
   self->retry_after_us = -1;
+  self->io_priority = G_PRIORITY_DEFAULT;
+}
+
+void
+sluice_transfer_set_io_priority (SluiceTransfer *self,
+                                 int             io_priority)
+{
+  g_return_if_fail (SLUICE_IS_TRANSFER (self));
+  self->io_priority = io_priority;
 }
 
 SluiceTransfer *
@@ -453,6 +463,7 @@ start_reading (SluiceTransfer *self)
   self->read_source = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (self->stream), NULL);
   g_source_set_callback (self->read_source, G_SOURCE_FUNC (on_readable), self, NULL);
   g_source_set_static_name (self->read_source, "[sluice] transfer read");
+  g_source_set_priority (self->read_source, self->io_priority);
   g_source_attach (self->read_source, g_main_context_get_thread_default ());
 }
 
@@ -633,7 +644,7 @@ sluice_transfer_run_async (SluiceTransfer      *self,
   self->last_activity = g_get_monotonic_time ();
   self->watchdog = g_timeout_add ((guint) self->timeout_seconds * 1000 + 1, watchdog_check, self);
 
-  soup_session_send_async (self->session, self->message, G_PRIORITY_DEFAULT,
+  soup_session_send_async (self->session, self->message, self->io_priority,
                            self->cancellable, on_sent, g_object_ref (self));
 }
 

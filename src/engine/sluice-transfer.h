@@ -26,6 +26,9 @@ SluiceTransfer *sluice_transfer_new        (SoupSession        *session,
                                             SluiceRateLimiter  *bandwidth,
                                             guint               timeout_seconds);
 SluiceTask     *sluice_transfer_get_task   (SluiceTransfer     *self);
+/* The main-loop priority of this transfer's I/O (default G_PRIORITY_DEFAULT). */
+void            sluice_transfer_set_io_priority (SluiceTransfer *self,
+                                            int                 io_priority);
 void            sluice_transfer_run_async  (SluiceTransfer     *self,
                                             GCancellable       *cancellable,
                                             GAsyncReadyCallback callback,

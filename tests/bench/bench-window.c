@@ -1,0 +1,179 @@
+/* bench-window.c: the window under load — does it keep drawing?
+ *
+ *   bench-window URL_LIST DOWNLOAD_DIR [JOBS]
+ *
+ * Opens the real window, adds every URL of URL_LIST as a download (JOBS at
+ * once, default 16), and measures until the batch ends: the longest
+ * main-loop stall (a 10 ms timer's lateness), the longest gap between
+ * painted frames while the batch runs, the batch's wall time, and the
+ * peak RSS with all tasks in the table.  Prints one line of JSON.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <adwaita.h>
+#include <stdio.h>
+
+#include "sluice-window.h"
+
+#define PROBE_MS 10
+
+typedef struct {
+  SluiceScheduler *scheduler;
+  GMainLoop       *loop;
+  gint64           probe_expected;
+  gint64           max_stall_us;
+  guint            stalls_over_50ms;
+  gint64           last_paint;
+  gint64           max_paint_gap_us;
+  guint            frames;
+  gboolean         running;
+} Bench;
+
+static gboolean
+probe (gpointer user_data)
+{
+  Bench *bench = user_data;
+  gint64 now = g_get_monotonic_time ();
+  gint64 late = now - bench->probe_expected;
+
+  if (bench->running)
+    {
+      bench->max_stall_us = MAX (bench->max_stall_us, late);
+      if (late > 50 * 1000)
+        bench->stalls_over_50ms++;
+    }
+  bench->probe_expected = now + PROBE_MS * 1000;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_after_paint (GdkFrameClock *clock,
+                Bench         *bench)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (bench->running && bench->last_paint != 0)
+    bench->max_paint_gap_us = MAX (bench->max_paint_gap_us, now - bench->last_paint);
+  bench->last_paint = now;
+  bench->frames++;
+}
+
+static void
+on_busy (SluiceScheduler *scheduler,
+         GParamSpec      *pspec,
+         Bench           *bench)
+{
+  if (!sluice_scheduler_get_busy (scheduler))
+    g_main_loop_quit (bench->loop);
+}
+
+static long
+status_kib (const char *field)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
+    return -1;
+  line = strstr (status, field);
+  return line != NULL ? strtol (line + strlen (field) + 1, NULL, 10) : -1;
+}
+
+/* With BENCH_FORCE_FRAMES: keep the frame clock ticking, as an animation
+ * would, so "max gap between frames" measures how long the loop could not
+ * paint.  Without it the window paints only what changes, as in real use. */
+static gboolean
+tick (GtkWidget     *widget,
+      GdkFrameClock *clock,
+      gpointer       user_data)
+{
+  gtk_widget_queue_draw (widget);
+  return G_SOURCE_CONTINUE;
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(SluiceApplication) app = NULL;
+  g_autoptr(SluiceUrlList) list = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+  SluiceWindow *window;
+  Bench bench = { 0 };
+  gint64 started, added, finished;
+  guint jobs = argc > 3 ? (guint) atoi (argv[3]) : 16;
+
+  if (argc < 3)
+    {
+      fprintf (stderr, "usage: %s URL_LIST DOWNLOAD_DIR [JOBS]\n", argv[0]);
+      return 2;
+    }
+  if (!g_file_get_contents (argv[1], &text, NULL, &error))
+    {
+      fprintf (stderr, "%s\n", error->message);
+      return 2;
+    }
+
+  gtk_init ();
+  adw_init ();
+  app = sluice_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_COMMAND_LINE);
+  if (!g_application_register (G_APPLICATION (app), NULL, &error))
+    {
+      fprintf (stderr, "%s\n", error->message);
+      return 1;
+    }
+  bench.scheduler = sluice_application_get_scheduler (app);
+  g_object_set (bench.scheduler,
+                "max-concurrent", jobs,
+                "max-per-host", jobs,
+                "download-directory", argv[2],
+                NULL);
+  bench.loop = g_main_loop_new (NULL, FALSE);
+
+  window = sluice_window_new (app);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1200, 800);
+  gtk_window_present (GTK_WINDOW (window));
+  while (!gtk_widget_get_mapped (GTK_WIDGET (window)))
+    g_main_context_iteration (NULL, TRUE);
+  g_signal_connect (gtk_widget_get_frame_clock (GTK_WIDGET (window)), "after-paint",
+                    G_CALLBACK (on_after_paint), &bench);
+  if (g_getenv ("BENCH_FORCE_FRAMES") != NULL)
+    gtk_widget_add_tick_callback (GTK_WIDGET (window), tick, NULL, NULL);
+
+  list = sluice_url_list_parse (text, -1);
+  g_signal_connect (bench.scheduler, "notify::busy", G_CALLBACK (on_busy), &bench);
+  bench.probe_expected = g_get_monotonic_time () + PROBE_MS * 1000;
+  g_timeout_add (PROBE_MS, probe, &bench);
+
+  started = g_get_monotonic_time ();
+  sluice_window_add_urls (window, list, SLUICE_TASK_KIND_DOWNLOAD, NULL);
+  added = g_get_monotonic_time ();
+  /* Stalls count from here: adding is one step the user asked for. */
+  bench.probe_expected = added + PROBE_MS * 1000;
+  bench.running = TRUE;
+  g_main_loop_run (bench.loop);
+  finished = g_get_monotonic_time ();
+  bench.running = FALSE;
+
+  printf ("{\"tasks\": %u, \"done\": %u, \"wall_s\": %.3f, \"add_ms\": %.1f, \"max_stall_ms\": %.1f, "
+          "\"stalls_over_50ms\": %u, \"max_frame_gap_ms\": %.1f, \"frames\": %u, "
+          "\"peak_rss_mb\": %.1f, \"rss_mb\": %.1f}\n",
+          g_list_model_get_n_items (G_LIST_MODEL (bench.scheduler)),
+          sluice_scheduler_get_n_done (bench.scheduler),
+          (finished - started) / 1e6,
+          (added - started) / 1e3,
+          bench.max_stall_us / 1e3,
+          bench.stalls_over_50ms,
+          bench.max_paint_gap_us / 1e3,
+          bench.frames,
+          status_kib ("VmHWM:") / 1024.0,
+          status_kib ("VmRSS:") / 1024.0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_main_loop_unref (bench.loop);
+  return sluice_scheduler_get_n_done (bench.scheduler) == g_list_model_get_n_items (G_LIST_MODEL (bench.scheduler)) ? 0 : 1;
+}

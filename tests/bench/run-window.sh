@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# tests/bench/run-window.sh — does the window keep drawing under load?
+#
+# Serves COUNT files of SIZE bytes from a private nginx on 127.0.0.1 (tmpfs),
+# then, ROUNDS times each: `sluice --headless -j JOBS` and the real window
+# (tests/bench/bench-window, under Xvfb) doing the same downloads.  Prints
+# the headless and window wall times (median), their ratio (target ≤ 1.15),
+# the window's longest main-loop stall and longest gap between frames
+# (target: no stall over 50 ms) and its peak RSS (target ≤ 150 MB).
+#
+# Environment: COUNT=10000 SIZE=65536 JOBS=16 ROUNDS=3 BUILD=_build-bench
+#              WORK=/dev/shm/sluice-window-bench
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$SCRIPT_DIR/../.." && pwd)
+COUNT=${COUNT:-10000}
+SIZE=${SIZE:-65536}
+JOBS=${JOBS:-16}
+ROUNDS=${ROUNDS:-3}
+BUILD=${BUILD:-$REPO/_build-bench}
+WORK=${WORK:-/dev/shm/sluice-window-bench}
+
+need=()
+command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || need+=(nginx-light)
+command -v xvfb-run >/dev/null || need+=(xvfb xauth)
+command -v dbus-run-session >/dev/null || need+=(dbus)
+if ((${#need[@]})); then
+  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}"
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+if [[ ! -x $BUILD/tests/bench/bench-window ]]; then
+  [[ -f $BUILD/build.ninja ]] || meson setup "$BUILD" "$REPO" -Dbuildtype=release >/dev/null
+  meson compile -C "$BUILD" >/dev/null
+fi
+
+rm -rf "$WORK"; mkdir -p "$WORK/www" "$WORK/nginx" "$WORK/out"
+trap 'kill $(cat "$WORK/nginx/nginx.pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+head -c "$SIZE" /dev/urandom > "$WORK/www/0"
+for i in $(seq 1 $((COUNT - 1))); do ln "$WORK/www/0" "$WORK/www/$i"; done
+
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat > "$WORK/nginx/nginx.conf" <<CONF
+daemon off;
+worker_processes 1;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off; sendfile on; keepalive_requests 100000;
+  client_body_temp_path $WORK/nginx; proxy_temp_path $WORK/nginx;
+  fastcgi_temp_path $WORK/nginx; uwsgi_temp_path $WORK/nginx; scgi_temp_path $WORK/nginx;
+  server { listen 127.0.0.1:$PORT; root $WORK/www; }
+}
+CONF
+"$NGINX" -e "$WORK/nginx/error.log" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" &
+for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/0" 2>/dev/null && break; sleep 0.1; done
+seq 0 $((COUNT - 1)) | sed "s|^|http://127.0.0.1:$PORT/|" > "$WORK/urls.txt"
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+headless=(); window=(); lines=()
+for round in $(seq "$ROUNDS"); do
+  rm -rf "$WORK/out"; mkdir "$WORK/out"
+  start=$(date +%s%N)
+  "$BUILD/src/app/sluice" --headless -j "$JOBS" --per-host "$JOBS" -o "$WORK/out" -i "$WORK/urls.txt" >/dev/null 2>&1
+  headless+=("$(awk -v ns=$(( $(date +%s%N) - start )) 'BEGIN { printf "%.3f", ns / 1e9 }')")
+  [[ $(ls "$WORK/out" | wc -l) == "$COUNT" ]] || { echo "headless round $round: wrong file count"; exit 1; }
+
+  rm -rf "$WORK/out"; mkdir "$WORK/out"
+  line=$(GTK_A11Y=none GDK_BACKEND=x11 GSK_RENDERER=${GSK_RENDERER:-cairo} GSETTINGS_BACKEND=memory \
+         GSETTINGS_SCHEMA_DIR="$BUILD/data" \
+         dbus-run-session -- xvfb-run -a -s "-screen 0 1280x1024x24" \
+         "$BUILD/tests/bench/bench-window" "$WORK/urls.txt" "$WORK/out" "$JOBS" 2>/dev/null | tail -1)
+  [[ $(ls "$WORK/out" | wc -l) == "$COUNT" ]] || { echo "window round $round: wrong file count"; exit 1; }
+  lines+=("$line")
+  window+=("$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["wall_s"])' "$line")")
+  echo "round $round: headless ${headless[-1]} s, window $line"
+done
+
+h=$(printf '%s\n' "${headless[@]}" | median)
+w=$(printf '%s\n' "${window[@]}" | median)
+python3 - "$h" "$w" "${lines[@]}" <<'PY'
+import json, sys
+h, w = float(sys.argv[1]), float(sys.argv[2])
+runs = [json.loads(l) for l in sys.argv[3:]]
+stall = max(r["max_stall_ms"] for r in runs)
+gap = max(r["max_frame_gap_ms"] for r in runs)
+over = sum(r["stalls_over_50ms"] for r in runs)
+rss = max(r["peak_rss_mb"] for r in runs)
+print()
+print("| measure | value | target |")
+print("|---|---|---|")
+print(f"| headless wall (median) | {h:.2f} s | |")
+print(f"| window wall (median) | {w:.2f} s | |")
+print(f"| window / headless | {w / h:.2f}× | ≤ 1.15× {'✓' if w / h <= 1.15 else '✗'} |")
+print(f"| longest main-loop stall | {stall:.1f} ms ({over} over 50 ms) | ≤ 50 ms {'✓' if stall <= 50 else '✗'} |")
+print(f"| longest gap between frames | {gap:.1f} ms | |")
+print(f"| peak RSS, {runs[0]['tasks']} tasks | {rss:.1f} MB | ≤ 150 MB {'✓' if rss <= 150 else '✗'} |")
+PY
