@@ -28,6 +28,13 @@ struct _SluiceTaskColumns
 
 G_DEFINE_FINAL_TYPE (SluiceTaskColumns, sluice_task_columns, G_TYPE_OBJECT)
 
+typedef enum {
+  ACTION_NONE,
+  ACTION_CANCEL,
+  ACTION_RETRY,
+  ACTION_OPEN,
+} PrimaryAction;
+
 typedef struct {
   SluiceTaskColumns *columns;   /* unowned; outlives the view's cells */
   SluiceColumn       column;
@@ -38,13 +45,16 @@ typedef struct {
   GtkWidget         *label;
   GtkWidget         *sublabel;
   GtkWidget         *progress;
-  GtkWidget         *cancel;
-  GtkWidget         *retry;
-  GtkWidget         *open;
-  GtkWidget         *show;
+  GtkWidget         *primary;      /* cancel, retry or open */
+  PrimaryAction      primary_action;
+  GtkWidget         *show;         /* made when a file exists */
 } Cell;
 
-static void update_cell (Cell *cell);
+static void       update_cell     (Cell       *cell);
+static GtkWidget *new_icon_button (const char *icon_name,
+                                   Cell       *cell);
+static void       on_open_clicked (GtkButton  *button,
+                                   gpointer    user_data);
 
 static void
 sluice_task_columns_finalize (GObject *object)
@@ -195,6 +205,16 @@ update_progress (Cell *cell)
   g_autofree char *text = sluice_format_progress (task);
 
   set_inscription (cell->label, text);
+  if (cell->progress == NULL)
+    {
+      /* The view builds ~200 rows at once when a big batch arrives; queued
+       * tasks need no bar, so rows stay cheap until bytes flow. */
+      if (state == SLUICE_TASK_STATE_QUEUED)
+        return;
+      cell->progress = gtk_progress_bar_new ();
+      gtk_progress_bar_set_pulse_step (GTK_PROGRESS_BAR (cell->progress), 0.1);
+      gtk_box_prepend (GTK_BOX (cell->root), cell->progress);
+    }
   if (state == SLUICE_TASK_STATE_DONE)
     gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (cell->progress), 1.0);
   else if (fraction >= 0)
@@ -216,21 +236,46 @@ update_actions (Cell *cell)
                         sluice_task_get_kind (task) == SLUICE_TASK_KIND_DOWNLOAD &&
                         sluice_task_get_path (task) != NULL;
 
-  gtk_widget_set_visible (cell->cancel, !sluice_task_is_finished (task));
-  gtk_widget_set_visible (cell->retry, state == SLUICE_TASK_STATE_FAILED ||
-                                       state == SLUICE_TASK_STATE_CANCELLED);
-  gtk_widget_set_visible (cell->open, downloaded);
-  gtk_widget_set_visible (cell->show, downloaded);
+  /* One button does what the state allows (cancel, retry or open), and
+   * "show in folder" exists only once a file does: rows stay light.
+   * Screen readers (and UI tests) find the buttons by these names. */
+  if (!sluice_task_is_finished (task))
+    {
+      cell->primary_action = ACTION_CANCEL;
+      gtk_button_set_icon_name (GTK_BUTTON (cell->primary), "process-stop-symbolic");
+      /* Translators: %s is a file name, page title or URL */
+      set_button_label (cell->primary, _("Cancel %s"), name);
+    }
+  else if (state == SLUICE_TASK_STATE_FAILED || state == SLUICE_TASK_STATE_CANCELLED)
+    {
+      cell->primary_action = ACTION_RETRY;
+      gtk_button_set_icon_name (GTK_BUTTON (cell->primary), "view-refresh-symbolic");
+      /* Translators: %s is a file name, page title or URL */
+      set_button_label (cell->primary, _("Retry %s"), name);
+    }
+  else if (downloaded)
+    {
+      cell->primary_action = ACTION_OPEN;
+      gtk_button_set_icon_name (GTK_BUTTON (cell->primary), "text-x-generic-symbolic");
+      /* Translators: %s is a file name */
+      set_button_label (cell->primary, _("Open %s"), name);
+    }
+  else
+    cell->primary_action = ACTION_NONE;
+  gtk_widget_set_visible (cell->primary, cell->primary_action != ACTION_NONE);
 
-  /* Screen readers (and UI tests) find each row's buttons by these names. */
-  /* Translators: %s is a file name, page title or URL */
-  set_button_label (cell->cancel, _("Cancel %s"), name);
-  /* Translators: %s is a file name, page title or URL */
-  set_button_label (cell->retry, _("Retry %s"), name);
-  /* Translators: %s is a file name */
-  set_button_label (cell->open, _("Open %s"), name);
-  /* Translators: %s is a file name */
-  set_button_label (cell->show, _("Show %s in Folder"), name);
+  if (downloaded && cell->show == NULL)
+    {
+      cell->show = new_icon_button ("folder-open-symbolic", cell);
+      g_signal_connect (cell->show, "clicked", G_CALLBACK (on_open_clicked), (gpointer) "win.show-file");
+      gtk_box_append (GTK_BOX (cell->root), cell->show);
+    }
+  if (cell->show != NULL)
+    {
+      gtk_widget_set_visible (cell->show, downloaded);
+      /* Translators: %s is a file name */
+      set_button_label (cell->show, _("Show %s in Folder"), name);
+    }
 }
 
 static void
@@ -336,26 +381,6 @@ cell_task_for (GtkWidget *button)
 }
 
 static void
-on_cancel_clicked (GtkButton *button,
-                   gpointer   user_data)
-{
-  SluiceTask *task = cell_task_for (GTK_WIDGET (button));
-
-  if (task != NULL)
-    sluice_task_cancel (task);
-}
-
-static void
-on_retry_clicked (GtkButton *button,
-                  gpointer   user_data)
-{
-  SluiceTask *task = cell_task_for (GTK_WIDGET (button));
-
-  if (task != NULL)
-    sluice_task_retry (task);
-}
-
-static void
 on_open_clicked (GtkButton *button,
                  gpointer   user_data)
 {
@@ -365,6 +390,31 @@ on_open_clicked (GtkButton *button,
   if (task == NULL || sluice_task_get_path (task) == NULL)
     return;
   gtk_widget_activate_action (GTK_WIDGET (button), action, "s", sluice_task_get_path (task));
+}
+
+static void
+on_primary_clicked (GtkButton *button,
+                    gpointer   user_data)
+{
+  Cell *cell = g_object_get_data (G_OBJECT (button), "sluice-cell");
+
+  if (cell == NULL || cell->task == NULL)
+    return;
+  switch (cell->primary_action)
+    {
+    case ACTION_CANCEL:
+      sluice_task_cancel (cell->task);
+      break;
+    case ACTION_RETRY:
+      sluice_task_retry (cell->task);
+      break;
+    case ACTION_OPEN:
+      on_open_clicked (button, (gpointer) "win.open-file");
+      break;
+    case ACTION_NONE:
+    default:
+      break;
+    }
 }
 
 /* Factories */
@@ -425,11 +475,8 @@ build_cell (Cell *cell)
     case SLUICE_COLUMN_PROGRESS:
       cell->root = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
       gtk_widget_set_valign (cell->root, GTK_ALIGN_CENTER);
-      cell->progress = gtk_progress_bar_new ();
-      gtk_progress_bar_set_pulse_step (GTK_PROGRESS_BAR (cell->progress), 0.1);
       cell->label = new_inscription (18);
       gtk_widget_add_css_class (cell->label, "caption");
-      gtk_box_append (GTK_BOX (cell->root), cell->progress);
       gtk_box_append (GTK_BOX (cell->root), cell->label);
       break;
     case SLUICE_COLUMN_SPEED:
@@ -446,18 +493,9 @@ build_cell (Cell *cell)
       break;
     case SLUICE_COLUMN_ACTIONS:
       cell->root = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-      cell->cancel = new_icon_button ("process-stop-symbolic", cell);
-      cell->retry = new_icon_button ("view-refresh-symbolic", cell);
-      cell->open = new_icon_button ("text-x-generic-symbolic", cell);
-      cell->show = new_icon_button ("folder-open-symbolic", cell);
-      g_signal_connect (cell->cancel, "clicked", G_CALLBACK (on_cancel_clicked), NULL);
-      g_signal_connect (cell->retry, "clicked", G_CALLBACK (on_retry_clicked), NULL);
-      g_signal_connect (cell->open, "clicked", G_CALLBACK (on_open_clicked), (gpointer) "win.open-file");
-      g_signal_connect (cell->show, "clicked", G_CALLBACK (on_open_clicked), (gpointer) "win.show-file");
-      gtk_box_append (GTK_BOX (cell->root), cell->cancel);
-      gtk_box_append (GTK_BOX (cell->root), cell->retry);
-      gtk_box_append (GTK_BOX (cell->root), cell->open);
-      gtk_box_append (GTK_BOX (cell->root), cell->show);
+      cell->primary = new_icon_button ("process-stop-symbolic", cell);
+      g_signal_connect (cell->primary, "clicked", G_CALLBACK (on_primary_clicked), NULL);
+      gtk_box_append (GTK_BOX (cell->root), cell->primary);
       break;
     default:
       g_assert_not_reached ();
@@ -470,7 +508,6 @@ on_setup (GtkSignalListItemFactory *factory,
           SluiceTaskColumns        *self)
 {
   Cell *cell = g_new0 (Cell, 1);
-
   cell->columns = self;
   cell->column = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (factory), "sluice-column"));
   build_cell (cell);

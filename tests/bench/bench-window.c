@@ -29,6 +29,7 @@ typedef struct {
   gint64           max_paint_gap_us;
   guint            frames;
   gboolean         running;
+  gint64           started;
 } Bench;
 
 static gboolean
@@ -42,7 +43,12 @@ probe (gpointer user_data)
     {
       bench->max_stall_us = MAX (bench->max_stall_us, late);
       if (late > 50 * 1000)
-        bench->stalls_over_50ms++;
+        {
+          bench->stalls_over_50ms++;
+          if (g_getenv ("BENCH_VERBOSE") != NULL)
+            fprintf (stderr, "stall of %.1f ms at %.3f s, %u done\n", late / 1e3,
+                     (now - bench->started) / 1e6, sluice_scheduler_get_n_done (bench->scheduler));
+        }
     }
   bench->probe_expected = now + PROBE_MS * 1000;
   return G_SOURCE_CONTINUE;
@@ -149,7 +155,7 @@ main (int    argc,
   bench.probe_expected = g_get_monotonic_time () + PROBE_MS * 1000;
   g_timeout_add (PROBE_MS, probe, &bench);
 
-  started = g_get_monotonic_time ();
+  started = bench.started = g_get_monotonic_time ();
   sluice_window_add_urls (window, list, SLUICE_TASK_KIND_DOWNLOAD, NULL);
   added = g_get_monotonic_time ();
   /* Stalls count from here: adding is one step the user asked for. */
