@@ -6,6 +6,7 @@
 
 #include <adwaita.h>
 
+#include "sluice-format.h"
 #include "sluice-window.h"
 #include "test-utils.h"
 
@@ -255,6 +256,7 @@ test_five_rows_cancel_one (Fixture       *f,
                            gconstpointer  data)
 {
   g_autofree char *cancel_label = NULL;
+  g_autofree char *name = NULL;
   g_autoptr(SluiceTask) first = NULL;
   SluiceTask *third;
   GtkWidget *button;
@@ -273,7 +275,8 @@ test_five_rows_cancel_one (Fixture       *f,
   settle (f);
   save_screenshot (GTK_WIDGET (f->window), "screenshot-running.png");
 
-  cancel_label = g_strdup_printf ("Cancel %s", sluice_task_get_display_name (third));
+  name = sluice_format_name (third);
+  cancel_label = g_strdup_printf ("Cancel %s", name);
   button = find_button (GTK_WIDGET (f->window), cancel_label);
   g_assert_nonnull (button);
   g_signal_emit_by_name (button, "clicked");
@@ -295,6 +298,7 @@ test_failure_reason_and_retry (Fixture       *f,
 {
   g_autoptr(SluiceTask) task = NULL;
   g_autofree char *retry_label = NULL;
+  g_autofree char *name = NULL;
   GtkWidget *button;
 
   sluice_scheduler_set_max_retries (f->scheduler, 0);
@@ -304,7 +308,8 @@ test_failure_reason_and_retry (Fixture       *f,
   g_assert_cmpint (sluice_task_get_state (task), ==, SLUICE_TASK_STATE_FAILED);
   g_assert_true (label_shows (GTK_WIDGET (f->window), "The server answered 503 Service Unavailable (server error)"));
 
-  retry_label = g_strdup_printf ("Retry %s", sluice_task_get_display_name (task));
+  name = sluice_format_name (task);
+  retry_label = g_strdup_printf ("Retry %s", name);
   button = find_button (GTK_WIDGET (f->window), retry_label);
   g_assert_nonnull (button);
   g_signal_emit_by_name (button, "clicked");
@@ -374,6 +379,37 @@ test_details_pane (Fixture       *f,
   save_screenshot (GTK_WIDGET (f->window), "screenshot-details-download.png");
 }
 
+/* A batch as a person would see it mid-way, for the README and the
+ * software centre. */
+static void
+test_realistic_batch (Fixture       *f,
+                      gconstpointer  data)
+{
+  sluice_scheduler_set_max_retries (f->scheduler, 0);
+  sluice_scheduler_set_max_concurrent (f->scheduler, 6);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1280, 760);
+  add_urls (f, SLUICE_TASK_KIND_SCRAPE, "/html/scrape-normal.html", "/html/scrape-latin1.html", NULL);
+  add_urls (f, SLUICE_TASK_KIND_DOWNLOAD,
+            "/disposition?name=annual-report-2026.pdf&size=2400000",
+            "/disposition?name=dataset-part1.csv.gz&size=1800000",
+            "/status/404",
+            "/slow/9000000?rate=900000&f=1", "/slow/12000000?rate=700000&f=2",
+            "/slow/6000000?rate=1200000&f=3", "/slow/20000000?rate=500000&f=4",
+            "/chunked/30000000?f=5", "/slow/8000000?rate=800000&f=6",
+            "/slow/8000000?rate=800000&f=7", "/slow/8000000?rate=800000&f=8",
+            "/slow/8000000?rate=800000&f=9", "/slow/8000000?rate=800000&f=10",
+            "/slow/8000000?rate=800000&f=11", "/slow/8000000?rate=800000&f=12", NULL);
+  TEST_RUN_UNTIL (sluice_scheduler_get_n_done (f->scheduler) >= 4 &&
+                  sluice_scheduler_get_n_failed (f->scheduler) >= 1, 10000);
+  /* Let speeds and the graph build up. */
+  {
+    gint64 until = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+    TEST_RUN_UNTIL (g_get_monotonic_time () >= until, 5000);
+  }
+  g_assert_cmpuint (sluice_scheduler_get_n_running (f->scheduler), >, 0);
+  save_screenshot (GTK_WIDGET (f->window), "screenshot-batch.png");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -387,6 +423,7 @@ main (int    argc,
   ADD ("failure-reason-and-retry", test_failure_reason_and_retry);
   ADD ("filter-and-concurrency", test_filter_and_concurrency);
   ADD ("details-pane", test_details_pane);
+  ADD ("realistic-batch", test_realistic_batch);
 #undef ADD
 
   return g_test_run ();

@@ -8,6 +8,42 @@
 
 #include "sluice-format.h"
 
+char *
+sluice_format_name (SluiceTask *task)
+{
+  const char *name = sluice_task_get_display_name (task);
+  g_autoptr(GUri) uri = NULL;
+  const char *path;
+  const char *slash;
+  g_autofree char *segment = NULL;
+
+  /* The engine falls back to the whole URL, which the row already shows
+   * beneath; a shorter handle reads better. */
+  if (g_strcmp0 (name, sluice_task_get_uri (task)) != 0)
+    return g_strdup (name);
+
+  uri = g_uri_parse (sluice_task_get_uri (task), G_URI_FLAGS_ENCODED, NULL);
+  if (uri == NULL)
+    return g_strdup (name);
+  path = g_uri_get_path (uri);
+  while (g_str_has_suffix (path, "/") && strlen (path) > 1)
+    {
+      /* "/dir/" names the folder, not "" */
+      segment = g_strndup (path, strlen (path) - 1);
+      path = segment;
+    }
+  slash = strrchr (path, '/');
+  if (slash != NULL && slash[1] != '\0')
+    {
+      g_autofree char *decoded = g_uri_unescape_string (slash + 1, NULL);
+
+      if (decoded != NULL && g_utf8_validate (decoded, -1, NULL))
+        return g_steal_pointer (&decoded);
+      return g_strdup (slash + 1);
+    }
+  return g_strdup (g_uri_get_host (uri));
+}
+
 const char *
 sluice_format_state_icon (SluiceTask *task)
 {

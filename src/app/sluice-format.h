@@ -10,6 +10,9 @@
 
 G_BEGIN_DECLS
 
+/* What a person calls the task: its page title or file name once known,
+ * else the last part of its URL, else its host. */
+char       *sluice_format_name         (SluiceTask *task);
 const char *sluice_format_state_icon   (SluiceTask *task);
 const char *sluice_format_state_label  (SluiceTask *task);
 const char *sluice_format_error_kind   (SluiceError kind);

@@ -231,7 +231,7 @@ update_actions (Cell *cell)
 {
   SluiceTask *task = cell->task;
   SluiceTaskState state = sluice_task_get_state (task);
-  const char *name = sluice_task_get_display_name (task);
+  g_autofree char *name = sluice_format_name (task);
   gboolean downloaded = state == SLUICE_TASK_STATE_DONE &&
                         sluice_task_get_kind (task) == SLUICE_TASK_KIND_DOWNLOAD &&
                         sluice_task_get_path (task) != NULL;
@@ -292,7 +292,10 @@ update_cell (Cell *cell)
       update_state (cell);
       break;
     case SLUICE_COLUMN_NAME:
-      set_label (cell->label, sluice_task_get_display_name (task));
+      {
+        g_autofree char *name = sluice_format_name (task);
+        set_label (cell->label, name);
+      }
       set_label (cell->sublabel, sluice_task_get_uri (task));
       break;
     case SLUICE_COLUMN_PROGRESS:

@@ -128,7 +128,10 @@ rebuild (SluiceTaskDetails *self)
       return;
     }
 
-  gtk_label_set_label (GTK_LABEL (self->title), sluice_task_get_display_name (task));
+  {
+    g_autofree char *name = sluice_format_name (task);
+    gtk_label_set_label (GTK_LABEL (self->title), name);
+  }
 
   add_row (self, _("State"), sluice_format_state_label (task), FALSE);
   add_row (self, _("URL"), sluice_task_get_uri (task), TRUE);
