@@ -121,6 +121,8 @@ test_preferences_opens (void)
   SluicePreferencesWindow *window = sluice_preferences_window_new (NULL, settings);
   g_autofree char *png = NULL;
 
+  /* Tall enough for the screenshot to show every row. */
+  gtk_window_set_default_size (GTK_WINDOW (window), 600, 980);
   gtk_window_present (GTK_WINDOW (window));
   test_run_until (window_has_drawn, window, 10000, "the window to be mapped");
   settle (500);
