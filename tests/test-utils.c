@@ -611,7 +611,8 @@ static void
 serve_pattern_with_ranges (TestServer        *server,
                            SoupServerMessage *msg,
                            goffset            total,
-                           const char        *etag)
+                           const char        *etag,
+                           gsize              chunk_per_tick)
 {
   SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
   SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
@@ -660,7 +661,7 @@ serve_pattern_with_ranges (TestServer        *server,
       break;
     }
 
-  serve_pattern (server, msg, start, end, FALSE, 0);
+  serve_pattern (server, msg, start, end, FALSE, chunk_per_tick);
 }
 
 /* Endpoint handlers.  Each gets the raw (percent-encoded) path, as the
@@ -933,7 +934,7 @@ reset_handler (SoupServer        *soup,
           serve_pattern (server, msg, 0, (goffset) total, FALSE, 0);
         }
       else
-        serve_pattern_with_ranges (server, msg, (goffset) total, etag);
+        serve_pattern_with_ranges (server, msg, (goffset) total, etag, 0);
       return;
     }
 
@@ -1016,19 +1017,22 @@ range_handler (SoupServer        *soup,
 {
   const char *etag = query_string (query, "etag");
   g_autofree char *default_etag = NULL;
-  guint64 n;
+  guint64 n, rate;
 
+  /* rate 0 (the default) means as fast as possible. */
   if (!parse_number (path_argument (path, "/range"), G_MAXINT64, &n) ||
+      !query_number (query, "rate", 0, G_MAXUINT32, &rate) ||
       (etag != NULL && (!valid_header_value (etag) || strchr (etag, '"') != NULL)))
     {
-      respond_bad_request (msg, "expected /range/N?etag=E");
+      respond_bad_request (msg, "expected /range/N?etag=E&rate=B");
       return;
     }
 
   if (etag == NULL)
     etag = default_etag = g_strdup_printf ("range-%" G_GUINT64_FORMAT, n);
 
-  serve_pattern_with_ranges (user_data, msg, (goffset) n, etag);
+  serve_pattern_with_ranges (user_data, msg, (goffset) n, etag,
+                             rate > 0 ? (gsize) MAX (rate * SLOW_TICK_MS / 1000, 1) : 0);
 }
 
 static void

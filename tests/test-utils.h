@@ -29,8 +29,9 @@ G_BEGIN_DECLS
  *   /retry-after/S[?times=K&key=X]  503 with Retry-After: S for the first K
  *                         (default 1) requests of key X, then 200 + 64 bytes;
  *                         S may also be an HTTP date (percent-encoded)
- *   /range/N[?etag=E]     N pattern bytes honouring Range and If-Range
- *                         (ETag "E", default "range-N"); 206 or 200
+ *   /range/N[?etag=E&rate=B]  N pattern bytes honouring Range and If-Range
+ *                         (ETag "E", default "range-N"); 206 or 200; with
+ *                         rate, trickled like /slow
  *   /html/NAME[?type=T]   tests/data/NAME, Content-Type T (default
  *                         "text/html"); 404 if missing
  *   /hang                 reads the request and never answers

@@ -17,6 +17,7 @@
 #include "sluice-export.h"
 #include "sluice-headless.h"
 #include "sluice-scheduler.h"
+#include "sluice-session.h"
 #include "sluice-url-list.h"
 
 #define EXIT_ALL_DONE   0
@@ -31,15 +32,23 @@ typedef enum {
 
 typedef struct {
   SluiceScheduler *scheduler;
+  SluiceSession   *session;
   GMainLoop       *loop;
   Format           format;
   gboolean         show_progress;
   gboolean         progress_shown;
   guint            n_tasks;
+  /* Counted for this run only: a session's earlier results are not. */
   guint            n_finished;
+  guint            n_done;
+  guint            n_failed;
+  guint            n_cancelled;
   guint64          bytes;
   gint64           started;
   guint            interrupts;
+  /* Interrupted with a session: tasks stop to be resumed, not cancelled. */
+  gboolean         stopping;
+  guint            n_stopped;
 } Headless;
 
 static void
@@ -84,7 +93,25 @@ on_task_finished (SluiceScheduler *scheduler,
 {
   g_autofree char *line = NULL;
 
+  if (self->stopping)
+    {
+      /* Saved as queued in the session; its record comes when it ends. */
+      self->n_stopped++;
+      return;
+    }
+
   self->n_finished++;
+  switch (sluice_task_get_state (task))
+    {
+    case SLUICE_TASK_STATE_DONE: self->n_done++; break;
+    case SLUICE_TASK_STATE_FAILED: self->n_failed++; break;
+    case SLUICE_TASK_STATE_CANCELLED: self->n_cancelled++; break;
+    case SLUICE_TASK_STATE_QUEUED:
+    case SLUICE_TASK_STATE_CONNECTING:
+    case SLUICE_TASK_STATE_RUNNING:
+    case SLUICE_TASK_STATE_WAITING_RETRY:
+    default: break;
+    }
   self->bytes += sluice_task_get_bytes_received (task);
   clear_progress (self);
 
@@ -126,8 +153,20 @@ on_busy_changed (SluiceScheduler *scheduler,
                  GParamSpec      *pspec,
                  Headless        *self)
 {
-  if (!sluice_scheduler_get_busy (scheduler))
+  /* While stopping, the shutdown says when every file is closed. */
+  if (!sluice_scheduler_get_busy (scheduler) && !self->stopping)
     g_main_loop_quit (self->loop);
+}
+
+static void
+on_shutdown_done (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Headless *self = user_data;
+
+  sluice_scheduler_shutdown_finish (SLUICE_SCHEDULER (source), result, NULL);
+  g_main_loop_quit (self->loop);
 }
 
 static gboolean
@@ -144,6 +183,15 @@ on_interrupt (gpointer user_data)
       _exit (130);
     }
   clear_progress (self);
+  if (self->session != NULL)
+    {
+      /* With a session, stop the way quitting the window does: partial
+       * files stay, and the next run resumes them. */
+      fprintf (stderr, "%s\n", _("Stopping; unfinished tasks will resume next time… (press Ctrl+C again to stop at once)"));
+      self->stopping = TRUE;
+      sluice_scheduler_shutdown_async (self->scheduler, NULL, on_shutdown_done, self);
+      return G_SOURCE_CONTINUE;
+    }
   fprintf (stderr, "%s\n", _("Cancelling… (press Ctrl+C again to stop at once)"));
   sluice_scheduler_cancel_all (self->scheduler);
   return G_SOURCE_CONTINUE;
@@ -153,18 +201,21 @@ static void
 print_summary (Headless *self)
 {
   double elapsed = (double) (g_get_monotonic_time () - self->started) / G_USEC_PER_SEC;
-  guint n_done = sluice_scheduler_get_n_done (self->scheduler);
   g_autofree char *total = g_format_size (self->bytes);
-  g_autofree char *average = g_format_size (n_done > 0 ? self->bytes / MAX (self->n_finished, 1) : 0);
+  g_autofree char *average = g_format_size (self->n_done > 0 ? self->bytes / MAX (self->n_finished, 1) : 0);
 
   clear_progress (self);
   /* Translators: the summary of a headless run on stderr */
   fprintf (stderr, _("%u done, %u failed, %u cancelled · %s in %.2f s · average %s · %.1f requests/s\n"),
-           n_done,
-           sluice_scheduler_get_n_failed (self->scheduler),
-           sluice_scheduler_get_n_cancelled (self->scheduler),
+           self->n_done, self->n_failed, self->n_cancelled,
            total, elapsed, average,
            elapsed > 0 ? self->n_finished / elapsed : 0.0);
+  if (self->n_stopped > 0)
+    fprintf (stderr, g_dngettext (GETTEXT_PACKAGE,
+                                  "%u unfinished task saved; run again with the same --session to resume\n",
+                                  "%u unfinished tasks saved; run again with the same --session to resume\n",
+                                  self->n_stopped),
+             self->n_stopped);
 }
 
 static gboolean
@@ -265,6 +316,7 @@ sluice_headless_run (int    argc,
   g_autofree char *output = NULL;
   g_autofree char *format_name = NULL;
   g_autofree char *input = NULL;
+  g_autofree char *session_path = NULL;
   g_auto(GStrv) urls = NULL;
   guint64 bytes_per_second = 0;
   Headless self = { 0 };
@@ -281,6 +333,7 @@ sluice_headless_run (int    argc,
     { "limit-rate", 0, 0, G_OPTION_ARG_STRING, &limit_rate, N_("At most BYTES per second in all (K, M, G suffixes)"), N_("BYTES") },
     { "format", 0, 0, G_OPTION_ARG_STRING, &format_name, N_("Output format: jsonl (default), csv or text"), N_("FORMAT") },
     { "input", 'i', 0, G_OPTION_ARG_FILENAME, &input, N_("Read URLs from FILE, one per line (- for standard input)"), N_("FILE") },
+    { "session", 0, 0, G_OPTION_ARG_FILENAME, &session_path, N_("Save the batch in FILE as it runs, and resume what FILE holds"), N_("FILE") },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &urls, NULL, N_("[URL…]") },
     { NULL }
   };
@@ -345,7 +398,8 @@ sluice_headless_run (int    argc,
       for (guint i = 0; i < sluice_url_list_get_n_urls (list); i++)
         g_ptr_array_add (all_urls, g_strdup (sluice_url_list_get_url (list, i)));
     }
-  if (all_urls->len == 0)
+  /* With a session, the batch may come from the file alone. */
+  if (all_urls->len == 0 && session_path == NULL)
     {
       fprintf (stderr, "%s\n", _("sluice: no valid URL given (see sluice --headless --help)"));
       return EXIT_USAGE;
@@ -378,8 +432,40 @@ sluice_headless_run (int    argc,
       fputs (header, stdout);
     }
 
-  self.n_tasks = sluice_scheduler_add_many (self.scheduler, (const char * const *) all_urls->pdata,
-                                            scrape ? SLUICE_TASK_KIND_SCRAPE : SLUICE_TASK_KIND_DOWNLOAD);
+  if (session_path != NULL)
+    {
+      g_autoptr(GFile) file = g_file_new_for_commandline_arg (session_path);
+
+      self.session = sluice_session_new (self.scheduler, file);
+      /* Before loading, so resumed downloads are journalled from the start. */
+      sluice_session_set_autosave (self.session, TRUE);
+      if (!sluice_session_load (self.session, &error))
+        {
+          fprintf (stderr, "sluice: %s\n", error->message);
+          g_clear_error (&error);
+        }
+      sluice_scheduler_add_many_unique (self.scheduler, (const char * const *) all_urls->pdata,
+                                        scrape ? SLUICE_TASK_KIND_SCRAPE : SLUICE_TASK_KIND_DOWNLOAD,
+                                        NULL);
+      /* The batch itself is on disk before any byte arrives. */
+      if (!sluice_session_save (self.session, &error))
+        {
+          fprintf (stderr, "sluice: %s\n", error->message);
+          g_clear_error (&error);
+        }
+    }
+  else
+    sluice_scheduler_add_many (self.scheduler, (const char * const *) all_urls->pdata,
+                               scrape ? SLUICE_TASK_KIND_SCRAPE : SLUICE_TASK_KIND_DOWNLOAD);
+
+  /* What this run has to do: a session's finished tasks are not re-run. */
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self.scheduler)); i++)
+    {
+      g_autoptr(SluiceTask) task = g_list_model_get_item (G_LIST_MODEL (self.scheduler), i);
+
+      if (!sluice_task_is_finished (task))
+        self.n_tasks++;
+    }
   if (self.show_progress)
     progress = g_timeout_add (250, show_progress, &self);
 
@@ -389,9 +475,16 @@ sluice_headless_run (int    argc,
   g_clear_handle_id (&progress, g_source_remove);
   g_source_remove (sigint);
   g_source_remove (sigterm);
+  if (self.session != NULL && !sluice_session_save (self.session, &error))
+    {
+      clear_progress (&self);
+      fprintf (stderr, "sluice: %s\n", error->message);
+      g_clear_error (&error);
+    }
   print_summary (&self);
 
-  status = sluice_scheduler_get_n_done (self.scheduler) == self.n_tasks ? EXIT_ALL_DONE : EXIT_SOME_FAILED;
+  status = self.n_done == self.n_tasks ? EXIT_ALL_DONE : EXIT_SOME_FAILED;
+  g_clear_object (&self.session);
   g_clear_object (&self.scheduler);
   g_clear_pointer (&self.loop, g_main_loop_unref);
   return status;

@@ -24,6 +24,7 @@
 
 #define PART_SUFFIX ".part"
 #define MAX_NAME_ATTEMPTS 10000
+#define HASH_BUFFER_SIZE (256 * 1024)
 
 struct _SluiceDownload
 {
@@ -42,6 +43,7 @@ struct _SluiceDownload
   gint64      offset;          /* bytes in the .part file */
   GChecksum  *checksum;        /* over those bytes */
   char       *validator;       /* ETag or Last-Modified, for If-Range */
+  gboolean    complete;        /* the body is whole; renaming */
 };
 
 static void sluice_download_sink_iface_init (SluiceSinkInterface *iface);
@@ -86,6 +88,7 @@ release_name (SluiceDownload *self)
 static void
 reset_content (SluiceDownload *self)
 {
+  self->complete = FALSE;
   self->offset = 0;
   g_checksum_reset (self->checksum);
   g_clear_pointer (&self->validator, g_free);
@@ -151,6 +154,49 @@ sluice_download_get_offset (SluiceDownload *self)
 {
   g_return_val_if_fail (SLUICE_IS_DOWNLOAD (self), 0);
   return self->offset;
+}
+
+const char *
+sluice_download_get_directory (SluiceDownload *self)
+{
+  g_return_val_if_fail (SLUICE_IS_DOWNLOAD (self), NULL);
+  return self->directory;
+}
+
+const char *
+sluice_download_get_name (SluiceDownload *self)
+{
+  g_return_val_if_fail (SLUICE_IS_DOWNLOAD (self), NULL);
+  return self->part_name != NULL ? self->name : NULL;
+}
+
+const char *
+sluice_download_get_part_name (SluiceDownload *self)
+{
+  g_return_val_if_fail (SLUICE_IS_DOWNLOAD (self), NULL);
+  return self->part_name;
+}
+
+const char *
+sluice_download_get_validator (SluiceDownload *self)
+{
+  g_return_val_if_fail (SLUICE_IS_DOWNLOAD (self), NULL);
+  return self->validator;
+}
+
+gboolean
+sluice_download_get_complete (SluiceDownload *self)
+{
+  g_return_val_if_fail (SLUICE_IS_DOWNLOAD (self), FALSE);
+  return self->complete && self->part_name != NULL;
+}
+
+const char *
+sluice_download_get_sha256 (SluiceDownload *self)
+{
+  g_return_val_if_fail (SLUICE_IS_DOWNLOAD (self), NULL);
+  /* Reading the digest closes the checksum: only once it is whole. */
+  return self->complete ? g_checksum_get_string (self->checksum) : NULL;
 }
 
 static gboolean
@@ -234,22 +280,35 @@ reserve_name (SluiceDownload  *self,
         continue;
 
       part_name = g_strconcat (candidate, PART_SUFFIX, NULL);
-      fd = openat (self->dir_fd, part_name,
-                   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-      if (fd < 0)
-        {
-          int saved_errno = errno;
+      /* Someone's .part: not ours to name in a session. */
+      if (name_exists (self, part_name))
+        continue;
 
-          if (saved_errno == EEXIST)
-            continue;
-          return set_disk_error (error, saved_errno, _("create"), final_path);
-        }
-
-      self->fd = fd;
       self->name = g_steal_pointer (&candidate);
       self->part_name = g_steal_pointer (&part_name);
       self->part_path = g_build_filename (self->directory, self->part_name, NULL);
       self->final_path = g_steal_pointer (&final_path);
+
+      /* Written down before the file exists, so that after a crash no
+       * .part is left that nobody knows about. */
+      _sluice_task_file_changing (self->task);
+
+      fd = openat (self->dir_fd, self->part_name,
+                   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+      if (fd < 0)
+        {
+          int saved_errno = errno;
+          g_autofree char *failed_path = g_steal_pointer (&self->final_path);
+
+          g_clear_pointer (&self->name, g_free);
+          g_clear_pointer (&self->part_name, g_free);
+          g_clear_pointer (&self->part_path, g_free);
+          if (saved_errno == EEXIST)
+            continue;
+          return set_disk_error (error, saved_errno, _("create"), failed_path);
+        }
+
+      self->fd = fd;
       g_hash_table_add (self->reserved_names, g_strdup (self->final_path));
       return TRUE;
     }
@@ -353,6 +412,9 @@ sluice_download_begin (SluiceSink   *sink,
                                                               soup_message_get_uri (message),
                                                               name_max);
 
+      /* The new file's validator goes into the session with its name. */
+      g_free (self->validator);
+      self->validator = g_strdup (etag != NULL && !g_str_has_prefix (etag, "W/") ? etag : last_modified);
       if (!reserve_name (self, wanted, 0, error))
         return FALSE;
       _sluice_task_set_path (self->task, self->final_path);
@@ -425,6 +487,10 @@ sluice_download_finish (SluiceSink  *sink,
   SluiceDownload *self = SLUICE_DOWNLOAD (sink);
   g_autofree char *wanted = NULL;
 
+  /* Open already, unless a session finishes an adopted file. */
+  if (!ensure_directory (self, error))
+    return FALSE;
+
   if (self->fd >= 0 && close (self->fd) != 0)
     {
       int saved_errno = errno;
@@ -433,6 +499,10 @@ sluice_download_finish (SluiceSink  *sink,
       return set_disk_error (error, saved_errno, _("write"), self->part_path);
     }
   self->fd = -1;
+
+  /* A crash between here and the result must not lose the file. */
+  self->complete = TRUE;
+  _sluice_task_file_changing (self->task);
 
   /* Never replace: if NAME appeared since we reserved it, take the next. */
   wanted = g_strdup (self->name);
@@ -481,6 +551,168 @@ sluice_download_finish (SluiceSink  *sink,
   g_clear_pointer (&self->part_path, g_free);
   close_directory (self);
   return TRUE;
+}
+
+/* Adopting a .part */
+
+static gboolean
+is_plain_name (const char *name)
+{
+  return name != NULL && *name != '\0' && strchr (name, '/') == NULL &&
+         strcmp (name, ".") != 0 && strcmp (name, "..") != 0;
+}
+
+/* Opens name in dir_fd for reading if it is a regular file, never through
+ * a symlink and never blocking on a FIFO.  Returns -1 with errno set. */
+static int
+open_regular (int          dir_fd,
+              const char  *name,
+              struct stat *st)
+{
+  int fd = openat (dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+  if (fd < 0)
+    return -1;
+  if (fstat (fd, st) != 0 || !S_ISREG (st->st_mode))
+    {
+      close (fd);
+      errno = EINVAL;
+      return -1;
+    }
+  return fd;
+}
+
+static gboolean
+hash_fd (int        fd,
+         GChecksum *checksum,
+         gint64    *length)
+{
+  g_autofree guint8 *buffer = g_malloc (HASH_BUFFER_SIZE);
+
+  *length = 0;
+  for (;;)
+    {
+      ssize_t n = read (fd, buffer, HASH_BUFFER_SIZE);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return FALSE;
+      if (n == 0)
+        return TRUE;
+      g_checksum_update (checksum, buffer, n);
+      *length += n;
+    }
+}
+
+SluiceDownload *
+sluice_download_new_adopting (SluiceTask  *task,
+                              const char  *directory,
+                              GHashTable  *reserved_names,
+                              const char  *name,
+                              const char  *part_name,
+                              const char  *validator,
+                              GError     **error)
+{
+  g_autoptr(SluiceDownload) self = NULL;
+  g_autofree char *expected_part = NULL;
+  g_autofree char *final_path = NULL;
+  g_autofree char *display = NULL;
+  struct stat st;
+  gboolean hashed;
+  int saved_errno;
+  int fd;
+
+  g_return_val_if_fail (SLUICE_IS_TASK (task), NULL);
+  g_return_val_if_fail (directory != NULL, NULL);
+  g_return_val_if_fail (reserved_names != NULL, NULL);
+
+  /* The names come from a file on disk: nothing outside directory. */
+  expected_part = name != NULL ? g_strconcat (name, PART_SUFFIX, NULL) : NULL;
+  if (!g_path_is_absolute (directory) || !is_plain_name (name) ||
+      g_strcmp0 (part_name, expected_part) != 0)
+    {
+      g_set_error_literal (error, SLUICE_ERROR, SLUICE_ERROR_INVALID,
+                           _("The partial file’s name is not valid"));
+      return NULL;
+    }
+
+  self = sluice_download_new (task, directory, reserved_names);
+  final_path = g_build_filename (directory, name, NULL);
+  display = g_filename_display_name (final_path);
+  if (g_hash_table_contains (reserved_names, final_path))
+    {
+      g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_DISK,
+                   _("“%s” is already being downloaded"), display);
+      return NULL;
+    }
+  if (!ensure_directory (self, error))
+    return NULL;
+
+  fd = open_regular (self->dir_fd, part_name, &st);
+  saved_errno = errno;
+  /* Like every download, hold the folder only while a transfer runs. */
+  close_directory (self);
+  if (fd < 0)
+    {
+      g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_DISK,
+                   _("Cannot resume “%s”: %s"), display,
+                   saved_errno == ELOOP || saved_errno == EINVAL
+                   ? _("the partial file is not a regular file")
+                   : g_strerror (saved_errno));
+      return NULL;
+    }
+  hashed = hash_fd (fd, self->checksum, &self->offset);
+  saved_errno = errno;
+  close (fd);
+  if (!hashed)
+    {
+      set_disk_error (error, saved_errno, _("read"), final_path);
+      return NULL;
+    }
+
+  self->name = g_strdup (name);
+  self->part_name = g_strdup (part_name);
+  self->part_path = g_build_filename (directory, part_name, NULL);
+  self->final_path = g_steal_pointer (&final_path);
+  self->validator = g_strdup (validator);
+  g_hash_table_add (reserved_names, g_strdup (self->final_path));
+  _sluice_task_set_path (task, self->final_path);
+
+  return g_steal_pointer (&self);
+}
+
+gboolean
+sluice_download_file_matches (const char *directory,
+                              const char *name,
+                              gint64      size,
+                              const char *sha256)
+{
+  g_autoptr(GChecksum) checksum = NULL;
+  struct stat st;
+  gint64 length = 0;
+  gboolean ok;
+  int dir_fd, fd;
+
+  if (directory == NULL || !is_plain_name (name) || sha256 == NULL || size < 0)
+    return FALSE;
+  dir_fd = open (directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0)
+    return FALSE;
+  fd = open_regular (dir_fd, name, &st);
+  close (dir_fd);
+  if (fd < 0)
+    return FALSE;
+  if (st.st_size != size)
+    {
+      close (fd);
+      return FALSE;
+    }
+
+  checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  ok = hash_fd (fd, checksum, &length);
+  close (fd);
+  return ok && length == size && g_ascii_strcasecmp (g_checksum_get_string (checksum), sha256) == 0;
 }
 
 static void

@@ -69,6 +69,9 @@ struct _SluiceScheduler
 
   gboolean           shutting_down;
   GPtrArray         *shutdown_tasks; /* GTask* waiting for n_running == 0 */
+
+  SluiceFileHook     file_hook;
+  gpointer           file_hook_data;
 };
 
 static void sluice_scheduler_list_model_iface_init (GListModelInterface *iface);
@@ -366,6 +369,7 @@ on_transfer_done (GObject      *source,
    * makes a new one.) */
   if (sluice_task_is_finished (task) && !self->shutting_down)
     _sluice_task_set_sink (task, NULL);
+  g_object_set_data (G_OBJECT (task), "sluice-cancellable", NULL);
 
   g_object_unref (transfer);
   update_busy (self);
@@ -392,7 +396,7 @@ start_task (SluiceScheduler *self,
 
       if (sluice_task_get_kind (task) == SLUICE_TASK_KIND_DOWNLOAD)
         {
-          const char *directory = g_object_get_data (G_OBJECT (task), "sluice-directory");
+          const char *directory = _sluice_task_get_directory (task);
 
           new_sink = SLUICE_SINK (sluice_download_new (task,
                                                        directory != NULL ? directory : self->download_directory,
@@ -554,6 +558,80 @@ _sluice_scheduler_retry_task (SluiceScheduler *self,
   _sluice_task_clear_results (task);
   _sluice_task_set_state (task, SLUICE_TASK_STATE_QUEUED);
   enqueue (self, task);
+  dispatch (self);
+}
+
+/* For SluiceSession */
+
+void
+_sluice_scheduler_set_file_hook (SluiceScheduler *self,
+                                 SluiceFileHook   hook,
+                                 gpointer         user_data)
+{
+  g_return_if_fail (SLUICE_IS_SCHEDULER (self));
+  /* One session per scheduler. */
+  g_return_if_fail (hook == NULL || self->file_hook == NULL);
+
+  self->file_hook = hook;
+  self->file_hook_data = user_data;
+}
+
+void
+_sluice_scheduler_file_changing (SluiceScheduler *self,
+                                 SluiceTask      *task)
+{
+  if (self->file_hook != NULL)
+    self->file_hook (task, self->file_hook_data);
+}
+
+GHashTable *
+_sluice_scheduler_get_reserved_names (SluiceScheduler *self)
+{
+  g_return_val_if_fail (SLUICE_IS_SCHEDULER (self), NULL);
+  return self->reserved_names;
+}
+
+void
+_sluice_scheduler_restore_tasks (SluiceScheduler *self,
+                                 GPtrArray       *tasks)
+{
+  guint position;
+
+  g_return_if_fail (SLUICE_IS_SCHEDULER (self));
+  g_return_if_fail (tasks != NULL);
+
+  if (self->shutting_down || tasks->len == 0)
+    return;
+  /* Nothing can be in flight in a task that was never started here. */
+  for (guint i = 0; i < tasks->len; i++)
+    {
+      SluiceTask *task = g_ptr_array_index (tasks, i);
+
+      g_return_if_fail (sluice_task_get_state (task) == SLUICE_TASK_STATE_QUEUED ||
+                        sluice_task_is_finished (task));
+    }
+
+  position = self->tasks->len;
+  for (guint i = 0; i < tasks->len; i++)
+    {
+      SluiceTask *task = g_ptr_array_index (tasks, i);
+      SluiceTaskState state = sluice_task_get_state (task);
+
+      _sluice_task_attach (task, self, self->next_sequence++);
+      g_object_set_data (G_OBJECT (task), "sluice-scheduler", self);
+      g_ptr_array_add (self->tasks, g_object_ref (task));
+      self->n_state[state]++;
+      if (state == SLUICE_TASK_STATE_QUEUED)
+        enqueue (self, task);
+    }
+
+  g_list_model_items_changed (G_LIST_MODEL (self), position, 0, tasks->len);
+  g_object_freeze_notify (G_OBJECT (self));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+  for (SluiceTaskState state = SLUICE_TASK_STATE_QUEUED; state <= SLUICE_TASK_STATE_CANCELLED; state++)
+    g_object_notify_by_pspec (G_OBJECT (self), state_pspec (state));
+  update_busy (self);
+  g_object_thaw_notify (G_OBJECT (self));
   dispatch (self);
 }
 
@@ -772,20 +850,38 @@ sluice_scheduler_new (void)
 
 /* Adding and removing */
 
-static SluiceTask *
-append_task (SluiceScheduler *self,
-             const char      *uri,
-             SluiceTaskKind   kind)
+/* An http or https URL as tasks hold it, or NULL. */
+static GUri *
+parse_web_uri (const char *uri)
 {
   g_autoptr(GUri) guri = g_uri_parse (uri, G_URI_FLAGS_ENCODED | G_URI_FLAGS_SCHEME_NORMALIZE, NULL);
   const char *scheme;
-  SluiceTask *task;
 
   if (guri == NULL)
     return NULL;
   scheme = g_uri_get_scheme (guri);
   if ((g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0) ||
       g_uri_get_host (guri) == NULL || *g_uri_get_host (guri) == '\0')
+    return NULL;
+  return g_steal_pointer (&guri);
+}
+
+static char *
+task_key (const char     *uri,
+          SluiceTaskKind  kind)
+{
+  return g_strdup_printf ("%d %s", kind, uri);
+}
+
+static SluiceTask *
+append_task (SluiceScheduler *self,
+             const char      *uri,
+             SluiceTaskKind   kind)
+{
+  g_autoptr(GUri) guri = parse_web_uri (uri);
+  SluiceTask *task;
+
+  if (guri == NULL)
     return NULL;
 
   task = _sluice_task_new (self, guri, kind, self->next_sequence++);
@@ -862,11 +958,49 @@ sluice_scheduler_add_many_full (SluiceScheduler    *self,
       if (task == NULL)
         continue;
       if (directory != NULL)
-        g_object_set_data_full (G_OBJECT (task), "sluice-directory", g_strdup (directory), g_free);
+        _sluice_task_set_directory (task, directory);
       added++;
     }
   announce_added (self, position, added);
   return added;
+}
+
+guint
+sluice_scheduler_add_many_unique (SluiceScheduler    *self,
+                                  const char * const *uris,
+                                  SluiceTaskKind      kind,
+                                  const char         *directory)
+{
+  g_autoptr(GHashTable) seen = NULL;
+  g_autoptr(GPtrArray) fresh = NULL;
+
+  g_return_val_if_fail (SLUICE_IS_SCHEDULER (self), 0);
+  g_return_val_if_fail (uris != NULL, 0);
+
+  seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < self->tasks->len; i++)
+    {
+      SluiceTask *task = g_ptr_array_index (self->tasks, i);
+
+      g_hash_table_add (seen, task_key (sluice_task_get_uri (task), sluice_task_get_kind (task)));
+    }
+
+  fresh = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; uris[i] != NULL; i++)
+    {
+      g_autoptr(GUri) guri = parse_web_uri (uris[i]);
+      g_autofree char *normalised = NULL;
+
+      if (guri == NULL)
+        continue;
+      /* The same string a task made from it would hold. */
+      normalised = g_uri_to_string (guri);
+      if (g_hash_table_add (seen, task_key (normalised, kind)))
+        g_ptr_array_add (fresh, g_steal_pointer (&normalised));
+    }
+  g_ptr_array_add (fresh, NULL);
+
+  return sluice_scheduler_add_many_full (self, (const char * const *) fresh->pdata, kind, directory);
 }
 
 guint
@@ -969,8 +1103,12 @@ sluice_scheduler_shutdown_async (SluiceScheduler     *self,
     {
       SluiceTask *t = g_ptr_array_index (self->tasks, i);
 
-      /* Keep running downloads' partial files: a later session resumes. */
-      cancel_task (self, t, !sluice_task_is_active (t), _("Stopped when Sluice quit"));
+      if (sluice_task_is_finished (t))
+        continue;
+      /* Keep partial files (running downloads' and those waiting to
+       * retry): a later session resumes them. */
+      _sluice_task_set_interrupted (t, TRUE);
+      cancel_task (self, t, FALSE, _("Stopped when Sluice quit"));
     }
   g_object_thaw_notify (G_OBJECT (self));
 

@@ -28,6 +28,12 @@ guint            sluice_scheduler_add_many_full        (SluiceScheduler     *sel
                                                         const char * const  *uris,
                                                         SluiceTaskKind       kind,
                                                         const char          *directory);
+/* The same, but skips any URL that already has a task of this kind (same
+ * URL once normalised), and duplicates within uris. */
+guint            sluice_scheduler_add_many_unique      (SluiceScheduler     *self,
+                                                        const char * const  *uris,
+                                                        SluiceTaskKind       kind,
+                                                        const char          *directory);
 guint            sluice_scheduler_remove_finished      (SluiceScheduler     *self);
 void             sluice_scheduler_cancel_all           (SluiceScheduler     *self);
 guint            sluice_scheduler_retry_failed         (SluiceScheduler     *self);

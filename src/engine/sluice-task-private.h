@@ -17,6 +17,37 @@ SluiceTask *_sluice_task_new               (SluiceScheduler *scheduler,
 GUri       *_sluice_task_get_guri          (SluiceTask      *self);
 guint64     _sluice_task_get_sequence      (SluiceTask      *self);
 void        _sluice_task_detach            (SluiceTask      *self);
+/* Gives a task made with a NULL scheduler (a restored one) its owner. */
+void        _sluice_task_attach            (SluiceTask      *self,
+                                            SluiceScheduler *scheduler,
+                                            guint64          sequence);
+
+/* Where this download goes instead of the scheduler's folder, or NULL. */
+const char *_sluice_task_get_directory     (SluiceTask      *self);
+void        _sluice_task_set_directory     (SluiceTask      *self,
+                                            const char      *directory);
+
+/* Stopped by a shutdown rather than by the user: a session saves it as
+ * queued, so it resumes next time. */
+gboolean    _sluice_task_get_interrupted   (SluiceTask      *self);
+void        _sluice_task_set_interrupted   (SluiceTask      *self,
+                                            gboolean         interrupted);
+
+/* A session restoring a task before it joins a scheduler: sets state,
+ * timings (wall clock, µs; 0 = never) and counters as they were, with no
+ * side effects.  Results are set with the setters below. */
+void        _sluice_task_restore           (SluiceTask      *self,
+                                            SluiceTaskState  state,
+                                            guint            attempt,
+                                            gint64           created_wall,
+                                            gint64           started_wall,
+                                            gint64           finished_wall,
+                                            gint64           bytes_received,
+                                            gint64           bytes_total);
+
+/* The download's file is about to change on disk (a name reserved, a
+ * complete body renamed): tells the scheduler's file hook, synchronously. */
+void        _sluice_task_file_changing     (SluiceTask      *self);
 
 /* Scheduler-owned bookkeeping that rides along with the task. */
 gpointer    _sluice_task_get_transfer      (SluiceTask      *self);

@@ -33,6 +33,8 @@ struct _SluiceTask
   SluiceTaskState  state;
   guint64          sequence;
   gboolean         held_by_host;
+  gboolean         interrupted;
+  char            *directory;
 
   gint64           bytes_received;
   gint64           bytes_total;
@@ -65,7 +67,8 @@ struct _SluiceTask
   gboolean         progress_dirty;
   gint64           notified_bytes_received;
   gint64           notified_bytes_total;
-  SpeedSample      samples[N_SPEED_SAMPLES];
+  /* Only while bytes flow: a finished task of 10,000 carries no ring. */
+  SpeedSample     *samples;           /* N_SPEED_SAMPLES, or NULL */
   guint            n_samples;
   guint            first_sample;
 
@@ -121,9 +124,11 @@ sluice_task_finalize (GObject *object)
 
   g_clear_handle_id (&self->progress_source, g_source_remove);
   g_clear_handle_id (&self->retry_source, g_source_remove);
+  g_clear_pointer (&self->samples, g_free);
   g_clear_pointer (&self->guri, g_uri_unref);
   g_clear_pointer (&self->uri, g_free);
   g_clear_pointer (&self->host, g_free);
+  g_clear_pointer (&self->directory, g_free);
   g_clear_pointer (&self->final_uri, g_free);
   g_clear_pointer (&self->content_type, g_free);
   g_clear_pointer (&self->error_message, g_free);
@@ -277,6 +282,107 @@ _sluice_task_detach (SluiceTask *self)
   self->scheduler = NULL;
 }
 
+void
+_sluice_task_attach (SluiceTask      *self,
+                     SluiceScheduler *scheduler,
+                     guint64          sequence)
+{
+  g_return_if_fail (self->scheduler == NULL);
+
+  self->scheduler = scheduler;
+  self->sequence = sequence;
+}
+
+const char *
+_sluice_task_get_directory (SluiceTask *self)
+{
+  return self->directory;
+}
+
+void
+_sluice_task_set_directory (SluiceTask *self,
+                            const char *directory)
+{
+  g_free (self->directory);
+  self->directory = g_strdup (directory);
+}
+
+gboolean
+_sluice_task_get_interrupted (SluiceTask *self)
+{
+  return self->interrupted;
+}
+
+void
+_sluice_task_set_interrupted (SluiceTask *self,
+                              gboolean    interrupted)
+{
+  self->interrupted = !!interrupted;
+}
+
+/* Monotonic time for a wall-clock time, kept positive so that "0 means
+ * never" still holds for times from before the last boot. */
+static gint64
+wall_to_monotonic (gint64 wall,
+                   gint64 now_wall,
+                   gint64 now_mono)
+{
+  return MAX (1, now_mono - MAX (0, now_wall - wall));
+}
+
+void
+_sluice_task_restore (SluiceTask      *self,
+                      SluiceTaskState  state,
+                      guint            attempt,
+                      gint64           created_wall,
+                      gint64           started_wall,
+                      gint64           finished_wall,
+                      gint64           bytes_received,
+                      gint64           bytes_total)
+{
+  gint64 now_wall = g_get_real_time ();
+  gint64 now_mono = g_get_monotonic_time ();
+
+  g_return_if_fail (self->scheduler == NULL);
+
+  self->state = state;
+  self->attempt = attempt;
+  if (created_wall > 0)
+    {
+      self->created_wall = created_wall;
+      self->created = wall_to_monotonic (created_wall, now_wall, now_mono);
+    }
+  self->started_wall = started_wall > 0 ? started_wall : 0;
+  self->finished_wall = finished_wall > 0 && started_wall > 0 ? finished_wall : 0;
+  self->started = 0;
+  self->finished = 0;
+  if (self->finished_wall > 0)
+    {
+      /* Elapsed is what matters: keep the difference exact. */
+      gint64 elapsed = MAX (0, self->finished_wall - self->started_wall);
+
+      self->finished = wall_to_monotonic (self->finished_wall, now_wall, now_mono);
+      self->started = self->finished - elapsed;
+      if (self->started < 1)
+        {
+          self->started = 1;
+          self->finished = 1 + elapsed;
+        }
+    }
+  else if (self->started_wall > 0)
+    self->started = wall_to_monotonic (self->started_wall, now_wall, now_mono);
+
+  self->bytes_received = self->notified_bytes_received = MAX (0, bytes_received);
+  self->bytes_total = self->notified_bytes_total = MAX (-1, bytes_total);
+}
+
+void
+_sluice_task_file_changing (SluiceTask *self)
+{
+  if (self->scheduler != NULL)
+    _sluice_scheduler_file_changing (self->scheduler, self);
+}
+
 gpointer
 _sluice_task_get_transfer (SluiceTask *self)
 {
@@ -325,9 +431,14 @@ static double
 compute_speed (SluiceTask *self,
                gint64      now)
 {
-  guint last = (self->first_sample + self->n_samples - 1) % N_SPEED_SAMPLES;
-  SpeedSample *newest = &self->samples[last];
+  guint last;
+  SpeedSample *newest;
   SpeedSample *oldest = NULL;
+
+  if (self->samples == NULL || self->n_samples == 0)
+    return 0;
+  last = (self->first_sample + self->n_samples - 1) % N_SPEED_SAMPLES;
+  newest = &self->samples[last];
 
   /* The oldest sample still inside the window. */
   for (guint i = 0; i < self->n_samples; i++)
@@ -353,6 +464,8 @@ push_speed_sample (SluiceTask *self,
 {
   guint slot;
 
+  if (self->samples == NULL)
+    self->samples = g_new (SpeedSample, N_SPEED_SAMPLES);
   if (self->n_samples == N_SPEED_SAMPLES)
     {
       self->first_sample = (self->first_sample + 1) % N_SPEED_SAMPLES;
@@ -455,6 +568,7 @@ static void
 stop_progress (SluiceTask *self)
 {
   g_clear_handle_id (&self->progress_source, g_source_remove);
+  g_clear_pointer (&self->samples, g_free);
   self->n_samples = 0;
   self->first_sample = 0;
 }
