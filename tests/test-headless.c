@@ -175,9 +175,12 @@ static void
 test_all_done_exit_zero (Fixture       *f,
                          gconstpointer  data)
 {
+  g_auto(GStrv) lines = NULL;
+
   start (f, NULL, "--format=text", "-j", "2", "/bytes/10", "/bytes/20", NULL);
   g_assert_cmpint (wait_exit (f), ==, 0);
-  g_assert_cmpuint (g_strv_length (g_strsplit (f->out, "\n", -1)), ==, 3);
+  lines = g_strsplit (f->out, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 3);
   g_assert_true (g_str_has_prefix (f->out, "done"));
 }
 

@@ -417,6 +417,12 @@ int
 main (int    argc,
       char **argv)
 {
+  g_autofree char *data_home = NULL;
+
+  /* A data dir of our own, before anything reads it: the application's
+   * session file must neither leak in from a user nor persist between runs. */
+  data_home = test_make_temp_dir ();
+  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 
@@ -429,5 +435,10 @@ main (int    argc,
   ADD ("realistic-batch", test_realistic_batch);
 #undef ADD
 
-  return g_test_run ();
+  {
+    int status = g_test_run ();
+
+    test_remove_tree (data_home);
+    return status;
+  }
 }

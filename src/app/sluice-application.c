@@ -8,10 +8,13 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "sluice-application.h"
 #include "sluice-preferences-window.h"
+#include "sluice-session.h"
 #include "sluice-window.h"
 
 struct _SluiceApplication
@@ -20,6 +23,8 @@ struct _SluiceApplication
 
   GSettings       *settings;
   SluiceScheduler *scheduler;
+  SluiceSession   *session;
+  char            *session_problem;  /* shown once a window exists */
   guint            inhibit_cookie;
 };
 
@@ -86,7 +91,45 @@ ensure_window (SluiceApplication *self)
 
   if (window == NULL)
     window = GTK_WINDOW (sluice_window_new (self));
+  if (self->session_problem != NULL)
+    {
+      sluice_window_show_toast (SLUICE_WINDOW (window), self->session_problem);
+      g_clear_pointer (&self->session_problem, g_free);
+    }
   return SLUICE_WINDOW (window);
+}
+
+/* The batch survives quitting and crashes: $XDG_DATA_HOME/sluice/session.json,
+ * saved as tasks change (debounced) and restored here. */
+static void
+restore_session (SluiceApplication *self)
+{
+  g_autofree char *directory = g_build_filename (g_get_user_data_dir (), "sluice", NULL);
+  g_autofree char *path = g_build_filename (directory, "session.json", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+
+  if (g_mkdir_with_parents (directory, 0700) != 0)
+    {
+      g_warning ("Cannot create %s: %s", directory, g_strerror (errno));
+      return;
+    }
+  self->session = sluice_session_new (self->scheduler, file);
+  sluice_session_set_autosave (self->session, TRUE);
+  if (!sluice_session_load (self->session, &error))
+    /* Translators: shown when the saved batch could not be read; %s says why */
+    self->session_problem = g_strdup_printf (_("The last session could not be restored: %s"), error->message);
+}
+
+void
+sluice_application_save_session (SluiceApplication *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (SLUICE_IS_APPLICATION (self));
+
+  if (self->session != NULL && !sluice_session_flush (self->session, &error))
+    g_warning ("Could not save the session: %s", error->message);
 }
 
 static void
@@ -315,6 +358,8 @@ sluice_application_startup (GApplication *app)
   g_settings_bind_with_mapping (self->settings, "download-folder", self->scheduler, "download-directory",
                                 G_SETTINGS_BIND_GET, folder_get_mapping, NULL, NULL, NULL);
   g_signal_connect (self->scheduler, "notify::busy", G_CALLBACK (on_busy_changed), self);
+
+  restore_session (self);
 }
 
 static void
@@ -324,6 +369,7 @@ sluice_application_shutdown (GApplication *app)
 
   if (self->scheduler != NULL)
     g_signal_handlers_disconnect_by_data (self->scheduler, self);
+  sluice_application_save_session (self);
   if (self->inhibit_cookie != 0)
     gtk_application_uninhibit (GTK_APPLICATION (self), self->inhibit_cookie);
   self->inhibit_cookie = 0;
@@ -336,8 +382,10 @@ sluice_application_dispose (GObject *object)
 {
   SluiceApplication *self = SLUICE_APPLICATION (object);
 
+  g_clear_object (&self->session);
   g_clear_object (&self->scheduler);
   g_clear_object (&self->settings);
+  g_clear_pointer (&self->session_problem, g_free);
 
   G_OBJECT_CLASS (sluice_application_parent_class)->dispose (object);
 }

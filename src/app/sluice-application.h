@@ -20,5 +20,7 @@ SluiceScheduler   *sluice_application_get_scheduler (SluiceApplication *self);
 GSettings         *sluice_application_get_settings  (SluiceApplication *self);
 /* The folder downloads go to now: the setting, or the XDG download folder. */
 char              *sluice_application_dup_download_folder (SluiceApplication *self);
+/* Writes the session file now if anything changed since it was saved. */
+void               sluice_application_save_session (SluiceApplication *self);
 
 G_END_DECLS

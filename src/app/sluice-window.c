@@ -83,15 +83,20 @@ sluice_window_get_column_view (SluiceWindow *self)
   return self->column_view;
 }
 
-static void
-show_toast (SluiceWindow *self,
-            const char   *text)
+void
+sluice_window_show_toast (SluiceWindow *self,
+                          const char   *text)
 {
-  AdwToast *toast = adw_toast_new (text);
+  AdwToast *toast;
 
+  g_return_if_fail (SLUICE_IS_WINDOW (self));
+
+  toast = adw_toast_new (text);
   adw_toast_set_timeout (toast, 4);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
+
+#define show_toast sluice_window_show_toast
 
 /* Filtering */
 
@@ -817,8 +822,12 @@ on_shutdown_done (GObject      *source,
                   gpointer      user_data)
 {
   g_autoptr(SluiceWindow) self = user_data;
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
 
   sluice_scheduler_shutdown_finish (SLUICE_SCHEDULER (source), result, NULL);
+  /* Every file is closed: the stopped tasks are saved to resume next time. */
+  if (SLUICE_IS_APPLICATION (app))
+    sluice_application_save_session (SLUICE_APPLICATION (app));
   gtk_window_destroy (GTK_WINDOW (self));
 }
 

@@ -25,6 +25,8 @@ void           sluice_window_add_urls         (SluiceWindow      *self,
 GtkWindow     *sluice_window_open_add_dialog  (SluiceWindow      *self,
                                                const char        *text);
 GtkColumnView *sluice_window_get_column_view  (SluiceWindow      *self);
+void           sluice_window_show_toast       (SluiceWindow      *self,
+                                               const char        *text);
 /* "all", "active", "finished" or "failed" */
 void           sluice_window_set_filter       (SluiceWindow      *self,
                                                const char        *filter);

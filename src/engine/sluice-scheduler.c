@@ -68,6 +68,12 @@ struct _SluiceScheduler
   gboolean           dispatching;
 
   gboolean           shutting_down;
+
+  /* Tasks waiting to retry, soonest first, behind one timer: ten thousand
+   * timeout sources would make every main-loop iteration scan them all. */
+  GSequence         *waiting;
+  guint              retry_timer;
+  gint64             retry_timer_at;
   GPtrArray         *shutdown_tasks; /* GTask* waiting for n_running == 0 */
 
   SluiceFileHook     file_hook;
@@ -274,19 +280,74 @@ complete_shutdown_if_idle (SluiceScheduler *self)
   g_clear_pointer (&self->shutdown_tasks, g_ptr_array_unref);
 }
 
-static gboolean
-on_retry_due (gpointer user_data)
+#define RETRY_ITER_KEY "sluice-retry-iter"
+
+static gint
+compare_retry_at (gconstpointer a,
+                  gconstpointer b,
+                  gpointer      user_data)
 {
-  SluiceTask *task = user_data;
-  SluiceScheduler *self = g_object_get_data (G_OBJECT (task), "sluice-scheduler");
+  gint64 ra = sluice_task_get_retry_at ((SluiceTask *) a);
+  gint64 rb = sluice_task_get_retry_at ((SluiceTask *) b);
 
-  _sluice_task_set_retry_source (task, 0);
-  if (self == NULL || sluice_task_get_state (task) != SLUICE_TASK_STATE_WAITING_RETRY)
-    return G_SOURCE_REMOVE;
+  if (ra != rb)
+    return ra < rb ? -1 : 1;
+  return compare_sequence (a, b, NULL);
+}
 
-  _sluice_task_set_state (task, SLUICE_TASK_STATE_QUEUED);
-  enqueue (self, task);
+static gboolean on_retry_timer (gpointer user_data);
+
+static void
+schedule_retry_timer (SluiceScheduler *self)
+{
+  GSequenceIter *first = g_sequence_get_begin_iter (self->waiting);
+  gint64 at;
+
+  if (g_sequence_iter_is_end (first))
+    {
+      g_clear_handle_id (&self->retry_timer, g_source_remove);
+      return;
+    }
+  at = sluice_task_get_retry_at (g_sequence_get (first));
+  if (self->retry_timer != 0 && self->retry_timer_at == at)
+    return;
+  g_clear_handle_id (&self->retry_timer, g_source_remove);
+  self->retry_timer_at = at;
+  self->retry_timer = g_timeout_add ((guint) CLAMP ((at - g_get_monotonic_time () + 999) / 1000, 0, G_MAXINT),
+                                     on_retry_timer, self);
+  g_source_set_static_name (g_main_context_find_source_by_id (NULL, self->retry_timer), "[sluice] retry");
+}
+
+static void
+stop_waiting (SluiceScheduler *self,
+              SluiceTask      *task)
+{
+  GSequenceIter *iter = g_object_steal_data (G_OBJECT (task), RETRY_ITER_KEY);
+
+  if (iter != NULL)
+    g_sequence_remove (iter);
+}
+
+static gboolean
+on_retry_timer (gpointer user_data)
+{
+  SluiceScheduler *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  self->retry_timer = 0;
+  while (!g_sequence_is_empty (self->waiting))
+    {
+      SluiceTask *task = g_sequence_get (g_sequence_get_begin_iter (self->waiting));
+
+      /* A millisecond early is due: the timer's resolution. */
+      if (sluice_task_get_retry_at (task) > now + 1000)
+        break;
+      stop_waiting (self, task);
+      _sluice_task_set_state (task, SLUICE_TASK_STATE_QUEUED);
+      enqueue (self, task);
+    }
   dispatch (self);
+  schedule_retry_timer (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -307,14 +368,13 @@ wait_for_retry (SluiceScheduler *self,
                 SluiceTask      *task,
                 gint64           delay_us)
 {
-  guint source;
+  GSequenceIter *iter;
 
   _sluice_task_set_retry_at (task, g_get_monotonic_time () + delay_us);
   _sluice_task_set_state (task, SLUICE_TASK_STATE_WAITING_RETRY);
-  source = g_timeout_add_full (G_PRIORITY_DEFAULT, (guint) MAX (1, delay_us / 1000),
-                               on_retry_due, task, NULL);
-  g_source_set_static_name (g_main_context_find_source_by_id (NULL, source), "[sluice] retry");
-  _sluice_task_set_retry_source (task, source);
+  iter = g_sequence_insert_sorted (self->waiting, task, compare_retry_at, NULL);
+  g_object_set_data (G_OBJECT (task), RETRY_ITER_KEY, iter);
+  schedule_retry_timer (self);
 }
 
 static void
@@ -509,7 +569,6 @@ cancel_task (SluiceScheduler *self,
              const char      *message)
 {
   SluiceSink *sink = _sluice_task_get_sink (task);
-  guint retry_source;
 
   switch (sluice_task_get_state (task))
     {
@@ -517,10 +576,8 @@ cancel_task (SluiceScheduler *self,
       dequeue (self, task);
       break;
     case SLUICE_TASK_STATE_WAITING_RETRY:
-      retry_source = _sluice_task_get_retry_source (task);
-      if (retry_source != 0)
-        g_source_remove (retry_source);
-      _sluice_task_set_retry_source (task, 0);
+      stop_waiting (self, task);
+      schedule_retry_timer (self);
       break;
     case SLUICE_TASK_STATE_CONNECTING:
     case SLUICE_TASK_STATE_RUNNING:
@@ -680,11 +737,8 @@ sluice_scheduler_dispose (GObject *object)
   for (guint i = 0; i < self->tasks->len; i++)
     {
       SluiceTask *task = g_ptr_array_index (self->tasks, i);
-      guint retry_source = _sluice_task_get_retry_source (task);
 
-      if (retry_source != 0)
-        g_source_remove (retry_source);
-      _sluice_task_set_retry_source (task, 0);
+      stop_waiting (self, task);
       if (sluice_task_get_state (task) == SLUICE_TASK_STATE_WAITING_RETRY &&
           _sluice_task_get_sink (task) != NULL)
         sluice_sink_abort (_sluice_task_get_sink (task), TRUE);
@@ -694,6 +748,7 @@ sluice_scheduler_dispose (GObject *object)
   g_ptr_array_set_size (self->tasks, 0);
   g_hash_table_remove_all (self->hosts);
   g_clear_handle_id (&self->rate_wakeup, g_source_remove);
+  g_clear_handle_id (&self->retry_timer, g_source_remove);
   g_clear_object (&self->session);
 
   G_OBJECT_CLASS (sluice_scheduler_parent_class)->dispose (object);
@@ -705,6 +760,7 @@ sluice_scheduler_finalize (GObject *object)
   SluiceScheduler *self = (SluiceScheduler *) object;
 
   g_clear_pointer (&self->tasks, g_ptr_array_unref);
+  g_clear_pointer (&self->waiting, g_sequence_free);
   g_clear_pointer (&self->hosts, g_hash_table_unref);
   g_clear_pointer (&self->reserved_names, g_hash_table_unref);
   g_clear_pointer (&self->bandwidth, sluice_rate_limiter_unref);
@@ -828,6 +884,7 @@ static void
 sluice_scheduler_init (SluiceScheduler *self)
 {
   self->tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  self->waiting = g_sequence_new (NULL);
   self->hosts = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, host_free);
   self->reserved_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->max_concurrent = DEFAULT_MAX_CONCURRENT;

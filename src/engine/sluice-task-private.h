@@ -56,9 +56,6 @@ void        _sluice_task_set_transfer      (SluiceTask      *self,
 gpointer    _sluice_task_get_sink          (SluiceTask      *self);
 void        _sluice_task_set_sink          (SluiceTask      *self,
                                             gpointer         sink);
-guint       _sluice_task_get_retry_source  (SluiceTask      *self);
-void        _sluice_task_set_retry_source  (SluiceTask      *self,
-                                            guint            source_id);
 
 /* State changes notify at once (flushing pending progress first). */
 void        _sluice_task_set_state         (SluiceTask      *self,

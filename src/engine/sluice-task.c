@@ -75,7 +75,6 @@ struct _SluiceTask
   /* Scheduler bookkeeping. */
   gpointer         transfer;
   gpointer         sink;
-  guint            retry_source;
 };
 
 G_DEFINE_FINAL_TYPE (SluiceTask, sluice_task, G_TYPE_OBJECT)
@@ -123,7 +122,6 @@ sluice_task_finalize (GObject *object)
   SluiceTask *self = (SluiceTask *) object;
 
   g_clear_handle_id (&self->progress_source, g_source_remove);
-  g_clear_handle_id (&self->retry_source, g_source_remove);
   g_clear_pointer (&self->samples, g_free);
   g_clear_pointer (&self->guri, g_uri_unref);
   g_clear_pointer (&self->uri, g_free);
@@ -410,19 +408,6 @@ _sluice_task_set_sink (SluiceTask *self,
     g_object_ref (sink);
   g_clear_object ((GObject **) &self->sink);
   self->sink = sink;
-}
-
-guint
-_sluice_task_get_retry_source (SluiceTask *self)
-{
-  return self->retry_source;
-}
-
-void
-_sluice_task_set_retry_source (SluiceTask *self,
-                               guint       source_id)
-{
-  self->retry_source = source_id;
 }
 
 /* Progress */

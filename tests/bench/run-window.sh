@@ -68,7 +68,8 @@ for round in $(seq "$ROUNDS"); do
   [[ $(ls "$WORK/out" | wc -l) == "$COUNT" ]] || { echo "headless round $round: wrong file count"; exit 1; }
 
   rm -rf "$WORK/out"; mkdir "$WORK/out"
-  line=$(GTK_A11Y=none GDK_BACKEND=x11 GSK_RENDERER=${GSK_RENDERER:-cairo} GSETTINGS_BACKEND=memory \
+  rm -rf "$WORK/xdg"; mkdir -p "$WORK/xdg"
+  line=$(XDG_DATA_HOME="$WORK/xdg" GTK_A11Y=none GDK_BACKEND=x11 GSK_RENDERER=${GSK_RENDERER:-cairo} GSETTINGS_BACKEND=memory \
          GSETTINGS_SCHEMA_DIR="$BUILD/data" \
          dbus-run-session -- xvfb-run -a -s "-screen 0 1280x1024x24" \
          "$BUILD/tests/bench/bench-window" "$WORK/urls.txt" "$WORK/out" "$JOBS" 2>/dev/null | tail -1)
