@@ -486,6 +486,8 @@ sluice_download_finish (SluiceSink  *sink,
 {
   SluiceDownload *self = SLUICE_DOWNLOAD (sink);
   g_autofree char *wanted = NULL;
+  g_autofree char *final_path = NULL;
+  g_autofree char *sha256 = NULL;
 
   /* Open already, unless a session finishes an adopted file. */
   if (!ensure_directory (self, error))
@@ -543,13 +545,17 @@ sluice_download_finish (SluiceSink  *sink,
         return set_disk_error (error, errno, _("rename"), self->part_path);
     }
 
-  _sluice_task_set_download_result (self->task, self->final_path,
-                                    g_checksum_get_string (self->checksum));
-  /* The file exists now; the reservation has done its job. */
+  /* The file exists now; the reservation has done its job.  Tidy up
+   * before publishing: a "notify" handler may cancel the task (and abort
+   * this sink) while the result is being set. */
+  final_path = g_strdup (self->final_path);
+  sha256 = g_strdup (g_checksum_get_string (self->checksum));
   g_hash_table_remove (self->reserved_names, self->final_path);
   g_clear_pointer (&self->part_name, g_free);
   g_clear_pointer (&self->part_path, g_free);
   close_directory (self);
+
+  _sluice_task_set_download_result (self->task, final_path, sha256);
   return TRUE;
 }
 
