@@ -7,7 +7,9 @@
 
 #include "test-utils.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <glib/gstdio.h>
 
@@ -37,6 +39,14 @@ struct _TestServer
   GHashTable   *host_peaks;      /* "127.0.0.2" → peak */
   GHashTable   *retry_counts;    /* key → requests seen */
   GPtrArray    *reset_jobs;      /* ResetJob*, not owned */
+  GPtrArray    *raw_jobs;        /* RawJob*, not owned */
+  GHashTable   *gzip_cache;      /* "MB/layers/type" → GBytes */
+  gboolean      tls;
+
+  /* test_server_silent_url (): accepts connections, never reads or writes */
+  GSocketService *silent;
+  GPtrArray    *silent_connections;  /* GSocketConnection*, owned */
+  guint         silent_port;
 };
 
 /* One request in flight.  It is owned by its SoupServerMessage (object
@@ -48,6 +58,7 @@ typedef struct
   char       *path;
   char       *prefix;
   char       *host;
+  GSource    *watch;             /* notices the client closing the connection */
 } Tracker;
 
 /* A response body made of pattern bytes [next, end), appended either as
@@ -72,6 +83,34 @@ typedef struct
   GCancellable      *cancellable;
   GBytes            *data;
 } ResetJob;
+
+/* A raw response on a stolen connection (/short, /stall, /dribble,
+ * /bad-chunked, /huge-headers, /content-range-wrong): written all at once
+ * or one byte per dribble_ms, then the connection is closed, reset (RST)
+ * or held open until the client goes. */
+typedef enum
+{
+  RAW_END_CLOSE,
+  RAW_END_RESET,
+  RAW_END_HOLD,
+} RawEnd;
+
+typedef struct
+{
+  TestServer        *server;
+  SoupServerMessage *msg;        /* owned until the connection is stolen */
+  Tracker           *tracker;    /* owned once stolen */
+  GIOStream         *stream;
+  GSocket           *socket;
+  GSource           *source;     /* the idle before stealing, or the dribble timer */
+  GCancellable      *cancellable;
+  GBytes            *data;
+  gsize              written;
+  guint              dribble_ms;
+  RawEnd             end;
+  gboolean           busy;       /* an async call is in flight */
+  guint8             sink[512];
+} RawJob;
 
 /* Pattern data */
 
@@ -271,11 +310,48 @@ update_peaks (TestServer *server,
 static void
 tracker_finish (Tracker *tracker)
 {
+  if (tracker->watch != NULL)
+    {
+      g_source_destroy (tracker->watch);
+      g_clear_pointer (&tracker->watch, g_source_unref);
+    }
+
   if (tracker->server == NULL)
     return;
 
   g_ptr_array_remove (tracker->server->active, tracker);
   tracker->server = NULL;
+}
+
+/* The client may go away while the response is paused or trickling, and
+ * SoupServer only notices at its next write: peek at the socket, so a
+ * request stops counting as in flight as soon as its client has closed.
+ * (Without this, a scheduler that starts the next request the moment it
+ * cancels one would seem to exceed its limit.) */
+static gboolean
+tracker_socket_cb (GSocket      *socket,
+                   GIOCondition  condition,
+                   gpointer      user_data)
+{
+  Tracker *tracker = user_data;
+  char byte;
+  gssize n = recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+
+  if (n < 0 && (errno == EAGAIN || errno == EINTR))
+    return G_SOURCE_CONTINUE;
+
+  if (n > 0)
+    {
+      /* More from the client (TLS records, a pipelined request): not a
+       * close, and nothing to wait for here. */
+      g_clear_pointer (&tracker->watch, g_source_unref);
+      return G_SOURCE_REMOVE;
+    }
+
+  /* End of stream, or reset. */
+  g_clear_pointer (&tracker->watch, g_source_unref);
+  tracker_finish (tracker);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -331,6 +407,15 @@ request_read_cb (SoupServer        *soup,
   g_ptr_array_add (server->active, tracker);
   update_peaks (server, tracker);
 
+  if (soup_server_message_get_socket (msg) != NULL)
+    {
+      tracker->watch = g_socket_create_source (soup_server_message_get_socket (msg),
+                                               G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+      g_source_set_callback (tracker->watch, G_SOURCE_FUNC (tracker_socket_cb), tracker, NULL);
+      g_source_set_static_name (tracker->watch, "[test-server] client close watch");
+      g_source_attach (tracker->watch, server->context);
+    }
+
   g_object_set_data_full (G_OBJECT (msg), IN_FLIGHT_KEY, tracker, tracker_free);
   g_signal_connect (msg, "finished", G_CALLBACK (message_finished_cb), NULL);
 }
@@ -342,7 +427,8 @@ respond_text (SoupServerMessage *msg,
               guint              status,
               const char        *text)
 {
-  soup_server_message_set_status (msg, status, NULL);
+  /* libsoup 3.2 has no phrase for 429 ("Unknown Error"). */
+  soup_server_message_set_status (msg, status, status == 429 ? "Too Many Requests" : NULL);
   soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_COPY,
                                     text, strlen (text));
 }
@@ -975,16 +1061,18 @@ retry_after_handler (SoupServer        *soup,
   const char *argument = path_argument (path, "/retry-after");
   const char *key = query_string (query, "key");
   g_autofree char *value = NULL;
-  guint64 times;
+  guint64 times, status;
   guint count;
 
   if (argument != NULL && *argument != '\0')
     value = g_uri_unescape_string (argument, NULL);
 
   if (!valid_header_value (value) || *value == '\0' ||
-      !query_number (query, "times", 1, G_MAXUINT32, &times))
+      !query_number (query, "times", 1, G_MAXUINT32, &times) ||
+      !query_number (query, "status", SOUP_STATUS_SERVICE_UNAVAILABLE, 599, &status) ||
+      status < 400)
     {
-      respond_bad_request (msg, "expected /retry-after/S?times=K&key=X");
+      respond_bad_request (msg, "expected /retry-after/S?times=K&key=X&status=CODE");
       return;
     }
 
@@ -996,7 +1084,7 @@ retry_after_handler (SoupServer        *soup,
 
   if (count <= times)
     {
-      respond_text (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "try again later\n");
+      respond_text (msg, (guint) status, "try again later\n");
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "Retry-After", value);
       return;
@@ -1091,6 +1179,19 @@ links_handler (SoupServer        *soup,
       return;
     }
 
+  if (query_string (query, "compact") != NULL)
+    {
+      /* "<a href>" N times: a million links in under 10 MiB. */
+      page = g_string_sized_new (64 + n * 8);
+      g_string_append (page, "<title>Links</title>");
+      for (guint64 i = 0; i < n; i++)
+        g_string_append (page, "<a href>");
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_TAKE, page->str, page->len);
+      g_string_free (page, FALSE);
+      return;
+    }
+
   page = g_string_sized_new (64 + n * 32);
   g_string_append (page, "<!DOCTYPE html><html><head><title>Links</title></head>"
                          "<body><h1>Many links</h1>\n");
@@ -1126,6 +1227,739 @@ default_handler (SoupServer        *soup,
   respond_not_found (msg);
 }
 
+/* Raw responses on stolen connections */
+
+static void raw_write_next (RawJob *job);
+
+static void
+raw_job_free (RawJob *job)
+{
+  if (job->server != NULL)
+    g_ptr_array_remove (job->server->raw_jobs, job);
+
+  if (job->source != NULL)
+    {
+      g_source_destroy (job->source);
+      g_source_unref (job->source);
+    }
+  g_clear_pointer (&job->tracker, tracker_free);
+  g_clear_object (&job->msg);
+  g_clear_object (&job->stream);
+  g_clear_object (&job->socket);
+  g_clear_object (&job->cancellable);
+  g_clear_pointer (&job->data, g_bytes_unref);
+  g_free (job);
+}
+
+static void
+raw_closed_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  RawJob *job = user_data;
+
+  g_io_stream_close_finish (G_IO_STREAM (source), result, NULL);
+  job->busy = FALSE;
+  raw_job_free (job);
+}
+
+static void
+raw_close (RawJob *job)
+{
+  job->busy = TRUE;
+  g_io_stream_close_async (job->stream, G_PRIORITY_DEFAULT, NULL, raw_closed_cb, job);
+}
+
+static void
+raw_read_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  RawJob *job = user_data;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, NULL);
+
+  /* Held open: whatever the client sends is dropped until it goes. */
+  if (n > 0 && !g_cancellable_is_cancelled (job->cancellable))
+    {
+      g_input_stream_read_async (g_io_stream_get_input_stream (job->stream),
+                                 job->sink, sizeof job->sink, G_PRIORITY_DEFAULT,
+                                 job->cancellable, raw_read_cb, job);
+      return;
+    }
+  raw_close (job);
+}
+
+static void
+raw_finish (RawJob *job)
+{
+  switch (job->end)
+    {
+    case RAW_END_RESET:
+      {
+        /* A zero linger time makes close() send RST instead of FIN. */
+        struct linger linger = { 1, 0 };
+
+        if (job->socket != NULL)
+          setsockopt (g_socket_get_fd (job->socket), SOL_SOCKET, SO_LINGER,
+                      &linger, sizeof linger);
+        g_io_stream_close (job->stream, NULL, NULL);
+        job->busy = FALSE;
+        raw_job_free (job);
+      }
+      break;
+
+    case RAW_END_HOLD:
+      job->busy = TRUE;
+      g_input_stream_read_async (g_io_stream_get_input_stream (job->stream),
+                                 job->sink, sizeof job->sink, G_PRIORITY_DEFAULT,
+                                 job->cancellable, raw_read_cb, job);
+      break;
+
+    case RAW_END_CLOSE:
+    default:
+      raw_close (job);
+      break;
+    }
+}
+
+static gboolean
+raw_dribble_cb (gpointer user_data)
+{
+  RawJob *job = user_data;
+
+  g_clear_pointer (&job->source, g_source_unref);
+  raw_write_next (job);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+raw_written_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  RawJob *job = user_data;
+  g_autoptr(GError) error = NULL;
+  gsize n = 0;
+
+  job->busy = FALSE;
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, &n, &error))
+    {
+      /* The client went away (or the server is being freed). */
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        raw_job_free (job);
+      else
+        raw_close (job);
+      return;
+    }
+
+  job->written += n;
+  if (job->dribble_ms > 0 && job->written < g_bytes_get_size (job->data))
+    {
+      job->source = g_timeout_source_new (job->dribble_ms);
+      g_source_set_callback (job->source, raw_dribble_cb, job, NULL);
+      g_source_attach (job->source, job->server->context);
+      return;
+    }
+  raw_write_next (job);
+}
+
+static void
+raw_write_next (RawJob *job)
+{
+  gsize size = g_bytes_get_size (job->data);
+  gsize n;
+
+  if (job->written >= size)
+    {
+      raw_finish (job);
+      return;
+    }
+
+  n = job->dribble_ms > 0 ? 1 : size - job->written;
+  job->busy = TRUE;
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (job->stream),
+                                   (const guint8 *) g_bytes_get_data (job->data, NULL) + job->written,
+                                   n, G_PRIORITY_DEFAULT, job->cancellable,
+                                   raw_written_cb, job);
+}
+
+static gboolean
+raw_steal_cb (gpointer user_data)
+{
+  RawJob *job = user_data;
+  GSocket *socket;
+
+  g_clear_pointer (&job->source, g_source_unref);
+
+  /* In flight until the connection is shut, like /reset. */
+  job->tracker = g_object_steal_data (G_OBJECT (job->msg), IN_FLIGHT_KEY);
+  socket = soup_server_message_get_socket (job->msg);
+  job->socket = socket != NULL ? g_object_ref (socket) : NULL;
+  job->stream = soup_server_message_steal_connection (job->msg);
+  g_clear_object (&job->msg);
+
+  if (job->stream == NULL)
+    {
+      raw_job_free (job);
+      return G_SOURCE_REMOVE;
+    }
+
+  raw_write_next (job);
+  return G_SOURCE_REMOVE;
+}
+
+/* Answers msg with exactly the bytes of data (status line, headers and
+ * body) on its stolen connection. */
+static void
+raw_respond (TestServer        *server,
+             SoupServerMessage *msg,
+             GBytes            *data,
+             guint              dribble_ms,
+             RawEnd             end)
+{
+  RawJob *job = g_new0 (RawJob, 1);
+
+  job->server = server;
+  job->msg = g_object_ref (msg);
+  job->cancellable = g_cancellable_new ();
+  job->data = data;
+  job->dribble_ms = dribble_ms;
+  job->end = end;
+  g_ptr_array_add (server->raw_jobs, job);
+
+  /* Steal the connection once SoupServer is done with this dispatch. */
+  soup_server_message_pause (msg);
+  job->source = g_idle_source_new ();
+  g_source_set_callback (job->source, raw_steal_cb, job, NULL);
+  g_source_attach (job->source, server->context);
+}
+
+/* head (without the blank line) + "\r\n" + pattern bytes [0, n). */
+static GBytes *
+raw_with_pattern (const char *head,
+                  gsize       n)
+{
+  gsize head_len = strlen (head);
+  guint8 *data = g_malloc (head_len + 2 + n);
+
+  memcpy (data, head, head_len);
+  memcpy (data + head_len, "\r\n", 2);
+  test_fill_pattern (data + head_len + 2, 0, n);
+  return g_bytes_new_take (data, head_len + 2 + n);
+}
+
+/* /short/N?total=T[&etag=1][&rst=1][&once=KEY][&rate=B]: Content-Length
+ * T (default 2N), N bytes, then the connection is closed (or reset).
+ * Without etag there is no ETag and no Accept-Ranges, so a client can only
+ * start over; with it, a Range request gets 206 and the rest, like /reset.
+ * With once, only the first request of KEY is cut short; later ones
+ * without Range get all T bytes.  Those later answers trickle at B bytes
+ * a second with rate. */
+static void
+short_handler (SoupServer        *soup,
+               SoupServerMessage *msg,
+               const char        *path,
+               GHashTable        *query,
+               gpointer           user_data)
+{
+  TestServer *server = user_data;
+  gboolean stall = g_str_has_prefix (path, "/stall");
+  gboolean etag = query_string (query, "etag") != NULL;
+  g_autofree char *head = NULL;
+  g_autofree char *tag = NULL;
+  guint64 n, total, rate;
+  gsize tick;
+
+  if (!parse_number (path_argument (path, stall ? "/stall" : "/short"), G_MAXINT32, &n) ||
+      !query_number (query, "total", 2 * n, G_MAXINT64, &total) ||
+      !query_number (query, "rate", 0, G_MAXUINT32, &rate) ||
+      total < n)
+    {
+      respond_bad_request (msg, "expected /short/N?total=T or /stall/N?total=T");
+      return;
+    }
+
+  tag = g_strdup_printf ("short-%" G_GUINT64_FORMAT, total);
+  tick = rate > 0 ? (gsize) MAX (rate * SLOW_TICK_MS / 1000, 1) : 0;
+  if (etag && soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Range") != NULL)
+    {
+      serve_pattern_with_ranges (server, msg, (goffset) total, tag, tick);
+      return;
+    }
+  if (query_string (query, "once") != NULL)
+    {
+      g_autofree char *key = g_strdup_printf ("short %s", query_string (query, "once"));
+      guint count = GPOINTER_TO_UINT (g_hash_table_lookup (server->retry_counts, key)) + 1;
+
+      g_hash_table_insert (server->retry_counts, g_strdup (key), GUINT_TO_POINTER (count));
+      if (count > 1)
+        {
+          serve_pattern_with_ranges (server, msg, (goffset) total, tag, tick);
+          return;
+        }
+    }
+
+  head = g_strdup_printf ("HTTP/1.1 200 OK\r\n"
+                          "Content-Type: application/octet-stream\r\n"
+                          "Content-Length: %" G_GUINT64_FORMAT "\r\n"
+                          "%s%s%s",
+                          total,
+                          etag ? "ETag: \"" : "", etag ? tag : "", etag ? "\"\r\nAccept-Ranges: bytes\r\n" : "");
+  raw_respond (server, msg, raw_with_pattern (head, n), 0,
+               stall ? RAW_END_HOLD
+                     : query_string (query, "rst") != NULL ? RAW_END_RESET : RAW_END_CLOSE);
+}
+
+/* /reason/CODE?phrase=P: status CODE with the reason phrase P (any bytes
+ * but CR and LF, percent-encoded in the query), and an empty body. */
+static void
+reason_handler (SoupServer        *soup,
+                SoupServerMessage *msg,
+                const char        *path,
+                GHashTable        *query,
+                gpointer           user_data)
+{
+  const char *phrase = query_string (query, "phrase");
+  g_autofree char *head = NULL;
+  guint64 code;
+
+  if (!parse_number (path_argument (path, "/reason"), 599, &code) || code < 200 ||
+      phrase == NULL || !valid_header_value (phrase))
+    {
+      respond_bad_request (msg, "expected /reason/CODE?phrase=P");
+      return;
+    }
+
+  head = g_strdup_printf ("HTTP/1.1 %u %s\r\nContent-Length: 0\r\n", (guint) code, phrase);
+  raw_respond (user_data, msg, raw_with_pattern (head, 0), 0, RAW_END_CLOSE);
+}
+
+/* /raw-disposition?V: Content-Disposition: V, where V is the whole query
+ * percent-decoded to raw bytes (invalid UTF-8 included), and 16 bytes. */
+static void
+raw_disposition_handler (SoupServer        *soup,
+                         SoupServerMessage *msg,
+                         const char        *path,
+                         GHashTable        *query,
+                         gpointer           user_data)
+{
+  const char *raw = g_uri_get_query (soup_server_message_get_uri (msg));
+  g_autoptr(GBytes) value = raw != NULL ? g_uri_unescape_bytes (raw, -1, NULL, NULL) : NULL;
+  g_autoptr(GString) head = g_string_new ("HTTP/1.1 200 OK\r\n"
+                                          "Content-Type: application/octet-stream\r\n"
+                                          "Content-Length: 16\r\n"
+                                          "Content-Disposition: ");
+  gsize length = 0;
+  const char *bytes = value != NULL ? g_bytes_get_data (value, &length) : NULL;
+
+  if (bytes == NULL || memchr (bytes, '\r', length) != NULL || memchr (bytes, '\n', length) != NULL ||
+      memchr (bytes, '\0', length) != NULL)
+    {
+      respond_bad_request (msg, "expected /raw-disposition?VALUE");
+      return;
+    }
+  g_string_append_len (head, bytes, length);
+  g_string_append (head, "\r\n");
+  raw_respond (user_data, msg, raw_with_pattern (head->str, 16), 0, RAW_END_CLOSE);
+}
+
+/* /dribble/N?delay=MS: a whole response (headers and N body bytes)
+ * written one byte every MS milliseconds (default 5). */
+static void
+dribble_handler (SoupServer        *soup,
+                 SoupServerMessage *msg,
+                 const char        *path,
+                 GHashTable        *query,
+                 gpointer           user_data)
+{
+  g_autofree char *head = NULL;
+  guint64 n, delay;
+
+  if (!parse_number (path_argument (path, "/dribble"), 1024 * 1024, &n) ||
+      !query_number (query, "delay", 5, 60000, &delay) || delay == 0)
+    {
+      respond_bad_request (msg, "expected /dribble/N?delay=MS");
+      return;
+    }
+
+  head = g_strdup_printf ("HTTP/1.1 200 OK\r\n"
+                          "Content-Type: application/octet-stream\r\n"
+                          "Content-Length: %" G_GUINT64_FORMAT "\r\n",
+                          n);
+  raw_respond (user_data, msg, raw_with_pattern (head, n), (guint) delay, RAW_END_CLOSE);
+}
+
+/* /bad-chunked?kind=K: chunked encoding gone wrong after a good first
+ * chunk of 16 bytes.  K: garbage (a chunk size that is not hex, the
+ * default), huge (a size that overflows 64 bits), short (a chunk of 4096
+ * announced, 10 bytes sent, then close), nocrlf (no CRLF after a chunk). */
+static void
+bad_chunked_handler (SoupServer        *soup,
+                     SoupServerMessage *msg,
+                     const char        *path,
+                     GHashTable        *query,
+                     gpointer           user_data)
+{
+  const char *kind = query_string (query, "kind");
+  GString *out = g_string_new ("HTTP/1.1 200 OK\r\n"
+                               "Content-Type: application/octet-stream\r\n"
+                               "Transfer-Encoding: chunked\r\n"
+                               "\r\n"
+                               "10\r\n0123456789abcdef\r\n");
+
+  if (kind == NULL || strcmp (kind, "garbage") == 0)
+    g_string_append (out, "zz-not-hex\r\nxxxx\r\n0\r\n\r\n");
+  else if (strcmp (kind, "huge") == 0)
+    g_string_append (out, "fffffffffffffffffffff\r\nxxxx\r\n0\r\n\r\n");
+  else if (strcmp (kind, "short") == 0)
+    g_string_append (out, "1000\r\n0123456789");
+  else if (strcmp (kind, "nocrlf") == 0)
+    g_string_append (out, "4\r\nxxxxYYYY4\r\nxxxx\r\n0\r\n\r\n");
+  else
+    {
+      g_string_free (out, TRUE);
+      respond_bad_request (msg, "expected /bad-chunked?kind=garbage|huge|short|nocrlf");
+      return;
+    }
+
+  raw_respond (user_data, msg, g_string_free_to_bytes (out), 0, RAW_END_CLOSE);
+}
+
+/* /huge-headers/K[?one=1]: K KiB of response headers (1 KiB lines, or one
+ * line of K KiB), then a 16-byte body. */
+static void
+huge_headers_handler (SoupServer        *soup,
+                      SoupServerMessage *msg,
+                      const char        *path,
+                      GHashTable        *query,
+                      gpointer           user_data)
+{
+  g_autofree char *filler = NULL;
+  GString *head;
+  guint64 k;
+
+  if (!parse_number (path_argument (path, "/huge-headers"), 64 * 1024, &k))
+    {
+      respond_bad_request (msg, "expected /huge-headers/K");
+      return;
+    }
+
+  head = g_string_new ("HTTP/1.1 200 OK\r\n"
+                       "Content-Type: application/octet-stream\r\n"
+                       "Content-Length: 16\r\n");
+  if (query_string (query, "one") != NULL)
+    {
+      filler = g_strnfill (k * 1024, 'x');
+      g_string_append_printf (head, "X-Filler: %s\r\n", filler);
+    }
+  else
+    {
+      filler = g_strnfill (1000, 'x');
+      for (guint64 i = 0; i < k; i++)
+        g_string_append_printf (head, "X-Filler-%06u: %s\r\n", (guint) i, filler);
+    }
+  raw_respond (user_data, msg, raw_with_pattern (head->str, 16), 0, RAW_END_CLOSE);
+  g_string_free (head, TRUE);
+}
+
+/* /content-range-wrong/T?key=X: the first request gets half of T bytes
+ * and a closed connection (with an ETag); a Range request then gets 206
+ * with a Content-Range that starts elsewhere than asked; a request
+ * without Range after that gets all T bytes. */
+static void
+content_range_wrong_handler (SoupServer        *soup,
+                             SoupServerMessage *msg,
+                             const char        *path,
+                             GHashTable        *query,
+                             gpointer           user_data)
+{
+  TestServer *server = user_data;
+  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
+  SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
+  const char *key = query_string (query, "key");
+  g_autofree char *count_key = NULL;
+  g_autofree char *head = NULL;
+  guint64 total;
+  guint count;
+
+  if (!parse_number (path_argument (path, "/content-range-wrong"), G_MAXINT32, &total) || total < 4)
+    {
+      respond_bad_request (msg, "expected /content-range-wrong/T?key=X with T ≥ 4");
+      return;
+    }
+
+  count_key = g_strdup_printf ("content-range-wrong %s", key != NULL ? key : path);
+  count = GPOINTER_TO_UINT (g_hash_table_lookup (server->retry_counts, count_key)) + 1;
+  g_hash_table_insert (server->retry_counts, g_strdup (count_key), GUINT_TO_POINTER (count));
+
+  if (soup_message_headers_get_one (request, "Range") != NULL)
+    {
+      /* Whatever was asked, bytes 1 to the end. */
+      soup_server_message_set_status (msg, SOUP_STATUS_PARTIAL_CONTENT, NULL);
+      soup_message_headers_replace (response, "ETag", "\"crw\"");
+      soup_message_headers_set_content_range (response, 1, (goffset) total - 1, (goffset) total);
+      serve_pattern (server, msg, 1, (goffset) total, FALSE, 0);
+      return;
+    }
+
+  if (count > 1)
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_message_headers_replace (response, "ETag", "\"crw\"");
+      serve_pattern (server, msg, 0, (goffset) total, FALSE, 0);
+      return;
+    }
+
+  head = g_strdup_printf ("HTTP/1.1 200 OK\r\n"
+                          "Content-Type: application/octet-stream\r\n"
+                          "Content-Length: %" G_GUINT64_FORMAT "\r\n"
+                          "ETag: \"crw\"\r\n"
+                          "Accept-Ranges: bytes\r\n",
+                          total);
+  raw_respond (server, msg, raw_with_pattern (head, total / 2), 0, RAW_END_CLOSE);
+}
+
+/* Endless and compressed bodies */
+
+/* A body that repeats unit forever, one unit per written chunk. */
+typedef struct
+{
+  SoupServerMessage *msg;
+  GBytes            *unit;
+} RepeatStream;
+
+static void
+repeat_stream_free (gpointer  data,
+                    GClosure *closure)
+{
+  RepeatStream *stream = data;
+
+  g_bytes_unref (stream->unit);
+  g_free (stream);
+}
+
+static void
+repeat_stream_append (RepeatStream *stream)
+{
+  soup_message_body_append_bytes (soup_server_message_get_response_body (stream->msg), stream->unit);
+}
+
+static void
+repeat_wrote_chunk_cb (SoupServerMessage *msg,
+                       gpointer           user_data)
+{
+  repeat_stream_append (user_data);
+}
+
+/* /endless[?type=html]: a chunked body that never ends, of pattern bytes
+ * (application/octet-stream) or of HTML links. */
+static void
+endless_handler (SoupServer        *soup,
+                 SoupServerMessage *msg,
+                 const char        *path,
+                 GHashTable        *query,
+                 gpointer           user_data)
+{
+  TestServer *server = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  const char *type = query_string (query, "type");
+  RepeatStream *stream;
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  if (type == NULL)
+    {
+      soup_message_headers_replace (headers, "Content-Type", "application/octet-stream");
+      serve_pattern (server, msg, 0, G_MAXINT64, TRUE, 0);
+      return;
+    }
+
+  soup_message_headers_replace (headers, "Content-Type", "text/html");
+  soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+  soup_message_body_set_accumulate (soup_server_message_get_response_body (msg), FALSE);
+
+  stream = g_new0 (RepeatStream, 1);
+  stream->msg = msg;
+  {
+    GString *unit = g_string_new (NULL);
+
+    while (unit->len < STREAM_CHUNK_SIZE)
+      g_string_append (unit, "<p><a href=\"/next\">more</a></p>\n");
+    stream->unit = g_string_free_to_bytes (unit);
+  }
+  g_signal_connect_data (msg, "wrote-chunk", G_CALLBACK (repeat_wrote_chunk_cb),
+                         stream, repeat_stream_free, 0);
+  soup_message_body_append (soup_server_message_get_response_body (msg), SOUP_MEMORY_STATIC,
+                            "<!DOCTYPE html><title>Endless</title>\n", 38);
+  repeat_stream_append (stream);
+}
+
+/* gzip of input, or NULL. */
+static GBytes *
+gzip_bytes (const guint8 *input,
+            gsize         length,
+            gboolean      repeat_to_mib,
+            gsize         mib)
+{
+  g_autoptr(GZlibCompressor) compressor = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP, 9);
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  gsize total_in = repeat_to_mib ? mib * 1024 * 1024 : length;
+  gsize fed = 0;
+  guint8 buffer[64 * 1024];
+
+  for (;;)
+    {
+      const guint8 *in = input + (repeat_to_mib ? fed % length : fed);
+      gsize in_len = repeat_to_mib ? MIN (length - fed % length, total_in - fed) : total_in - fed;
+      GConverterFlags flags = fed + in_len >= total_in ? G_CONVERTER_INPUT_AT_END : G_CONVERTER_NO_FLAGS;
+      gsize read = 0, written = 0;
+      GConverterResult result;
+
+      result = g_converter_convert (G_CONVERTER (compressor), in, in_len, buffer, sizeof buffer,
+                                    flags, &read, &written, NULL);
+      if (result == G_CONVERTER_ERROR)
+        return NULL;
+      g_byte_array_append (out, buffer, written);
+      fed += read;
+      if (result == G_CONVERTER_FINISHED)
+        break;
+    }
+
+  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+}
+
+/* /gzip-bomb/MB?layers=L&type=html: MB MiB of zeros (or of HTML links,
+ * with type=html) gzipped L times (default 1), sent with
+ * "Content-Encoding: gzip[, gzip…]".  Built once per server. */
+static void
+gzip_bomb_handler (SoupServer        *soup,
+                   SoupServerMessage *msg,
+                   const char        *path,
+                   GHashTable        *query,
+                   gpointer           user_data)
+{
+  TestServer *server = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  gboolean html = g_strcmp0 (query_string (query, "type"), "html") == 0;
+  g_autofree char *key = NULL;
+  GBytes *body;
+  guint64 mib, layers;
+
+  if (!parse_number (path_argument (path, "/gzip-bomb"), 4096, &mib) || mib == 0 ||
+      !query_number (query, "layers", 1, 4, &layers) || layers == 0)
+    {
+      respond_bad_request (msg, "expected /gzip-bomb/MB?layers=L&type=html");
+      return;
+    }
+
+  key = g_strdup_printf ("%u/%u/%d", (guint) mib, (guint) layers, html);
+  body = g_hash_table_lookup (server->gzip_cache, key);
+  if (body == NULL)
+    {
+      static const char unit[] = "<a href=\"/x\">x</a>\n";
+      static const guint8 zeros[4096];
+
+      body = html ? gzip_bytes ((const guint8 *) unit, strlen (unit), TRUE, mib)
+                  : gzip_bytes (zeros, sizeof zeros, TRUE, mib);
+      for (guint64 i = 1; body != NULL && i < layers; i++)
+        {
+          GBytes *inner = body;
+
+          body = gzip_bytes (g_bytes_get_data (inner, NULL), g_bytes_get_size (inner), FALSE, 0);
+          g_bytes_unref (inner);
+        }
+      g_assert_nonnull (body);
+      g_hash_table_insert (server->gzip_cache, g_strdup (key), body);
+    }
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_message_headers_replace (headers, "Content-Type", html ? "text/html" : "application/octet-stream");
+  {
+    g_autoptr(GString) encoding = g_string_new ("gzip");
+
+    for (guint64 i = 1; i < layers; i++)
+      g_string_append (encoding, ", gzip");
+    soup_message_headers_replace (headers, "Content-Encoding", encoding->str);
+  }
+  soup_message_body_append_bytes (soup_server_message_get_response_body (msg), body);
+}
+
+/* /loop?at=a: 302 to ?at=b, which redirects back to ?at=a. */
+static void
+loop_handler (SoupServer        *soup,
+              SoupServerMessage *msg,
+              const char        *path,
+              GHashTable        *query,
+              gpointer           user_data)
+{
+  gboolean at_b = g_strcmp0 (query_string (query, "at"), "b") == 0;
+
+  respond_text (msg, SOUP_STATUS_FOUND, "round and round\n");
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Location", at_b ? "/loop?at=a" : "/loop?at=b");
+}
+
+/* The silent listener */
+
+static gboolean
+silent_incoming_cb (GSocketService     *service,
+                    GSocketConnection  *connection,
+                    GObject            *source_object,
+                    gpointer            user_data)
+{
+  TestServer *server = user_data;
+
+  /* Kept open, never read from, never written to. */
+  g_ptr_array_add (server->silent_connections, g_object_ref (connection));
+  return TRUE;
+}
+
+static void
+silent_start (TestServer *server)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_from_string ("127.0.0.1");
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) effective = NULL;
+  g_autoptr(GError) error = NULL;
+
+  server->silent = g_socket_service_new ();
+  server->silent_connections = g_ptr_array_new_with_free_func (g_object_unref);
+  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (server->silent), address,
+                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                      NULL, &effective, &error))
+    g_error ("test server: cannot listen for the silent port: %s", error->message);
+  server->silent_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+  g_signal_connect (server->silent, "incoming", G_CALLBACK (silent_incoming_cb), server);
+  g_socket_service_start (server->silent);
+}
+
+static void
+silent_stop (TestServer *server)
+{
+  if (server->silent == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (server->silent, server);
+  g_socket_service_stop (server->silent);
+  g_socket_listener_close (G_SOCKET_LISTENER (server->silent));
+  g_clear_object (&server->silent);
+  for (guint i = 0; i < server->silent_connections->len; i++)
+    g_io_stream_close (g_ptr_array_index (server->silent_connections, i), NULL, NULL);
+  g_clear_pointer (&server->silent_connections, g_ptr_array_unref);
+}
+
+char *
+test_server_silent_url (TestServer *server,
+                        const char *path_and_query)
+{
+  g_return_val_if_fail (server != NULL, NULL);
+
+  if (server->silent == NULL)
+    silent_start (server);
+  if (path_and_query == NULL)
+    path_and_query = "/";
+  return g_strdup_printf ("http://127.0.0.1:%u%s%s", server->silent_port,
+                          path_and_query[0] == '/' ? "" : "/", path_and_query);
+}
+
 /* The server */
 
 static gboolean
@@ -1136,8 +1970,10 @@ listen_on (SoupServer  *soup,
 {
   g_autoptr(GInetAddress) address = g_inet_address_new_from_string (ip);
   g_autoptr(GSocketAddress) socket_address = g_inet_socket_address_new (address, (guint16) port);
+  SoupServerListenOptions options = soup_server_get_tls_certificate (soup) != NULL
+                                    ? SOUP_SERVER_LISTEN_HTTPS : 0;
 
-  return soup_server_listen (soup, socket_address, 0, error);
+  return soup_server_listen (soup, socket_address, options, error);
 }
 
 static guint
@@ -1160,10 +1996,13 @@ listener_port (SoupServer *soup)
 
 /* Listens on 127.0.0.1, .2 and .3 with one port; NULL on failure. */
 static SoupServer *
-make_soup_server (guint   *port_out,
-                  GError **error)
+make_soup_server (GTlsCertificate  *certificate,
+                  guint            *port_out,
+                  GError          **error)
 {
-  g_autoptr(SoupServer) soup = soup_server_new ("raw-paths", TRUE, NULL);
+  g_autoptr(SoupServer) soup = soup_server_new ("raw-paths", TRUE,
+                                                "tls-certificate", certificate,
+                                                NULL);
   guint port;
 
   if (!listen_on (soup, "127.0.0.1", 0, error))
@@ -1188,8 +2027,8 @@ make_soup_server (guint   *port_out,
   return g_steal_pointer (&soup);
 }
 
-TestServer *
-test_server_new (void)
+static TestServer *
+server_new (GTlsCertificate *certificate)
 {
   TestServer *server;
   SoupServer *soup = NULL;
@@ -1199,13 +2038,14 @@ test_server_new (void)
   for (guint attempt = 0; soup == NULL && attempt < BIND_ATTEMPTS; attempt++)
     {
       g_clear_error (&error);
-      soup = make_soup_server (&port, &error);
+      soup = make_soup_server (certificate, &port, &error);
     }
 
   if (soup == NULL)
     g_error ("test server: cannot listen on 127.0.0.1-3: %s", error->message);
 
   server = g_new0 (TestServer, 1);
+  server->tls = certificate != NULL;
   server->soup = soup;
   server->port = port;
   server->context = g_main_context_ref_thread_default ();
@@ -1215,6 +2055,9 @@ test_server_new (void)
   server->host_peaks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   server->retry_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   server->reset_jobs = g_ptr_array_new ();
+  server->raw_jobs = g_ptr_array_new ();
+  server->gzip_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                              (GDestroyNotify) g_bytes_unref);
 
   g_signal_connect (soup, "request-read", G_CALLBACK (request_read_cb), server);
 
@@ -1231,8 +2074,44 @@ test_server_new (void)
   soup_server_add_handler (soup, "/html", html_handler, server, NULL);
   soup_server_add_handler (soup, "/hang", hang_handler, server, NULL);
   soup_server_add_handler (soup, "/links", links_handler, server, NULL);
+  soup_server_add_handler (soup, "/short", short_handler, server, NULL);
+  soup_server_add_handler (soup, "/stall", short_handler, server, NULL);
+  soup_server_add_handler (soup, "/dribble", dribble_handler, server, NULL);
+  soup_server_add_handler (soup, "/reason", reason_handler, server, NULL);
+  soup_server_add_handler (soup, "/raw-disposition", raw_disposition_handler, server, NULL);
+  soup_server_add_handler (soup, "/bad-chunked", bad_chunked_handler, server, NULL);
+  soup_server_add_handler (soup, "/huge-headers", huge_headers_handler, server, NULL);
+  soup_server_add_handler (soup, "/content-range-wrong", content_range_wrong_handler, server, NULL);
+  soup_server_add_handler (soup, "/endless", endless_handler, server, NULL);
+  soup_server_add_handler (soup, "/gzip-bomb", gzip_bomb_handler, server, NULL);
+  soup_server_add_handler (soup, "/loop", loop_handler, server, NULL);
 
   return server;
+}
+
+TestServer *
+test_server_new (void)
+{
+  return server_new (NULL);
+}
+
+TestServer *
+test_server_new_tls (GError **error)
+{
+  g_autofree char *cert_file = g_build_filename (TEST_DATA_DIR, "test-tls-cert.pem", NULL);
+  g_autofree char *key_file = g_build_filename (TEST_DATA_DIR, "test-tls-key.pem", NULL);
+  g_autoptr(GTlsCertificate) certificate = NULL;
+
+  if (!g_tls_backend_supports_tls (g_tls_backend_get_default ()))
+    {
+      g_set_error_literal (error, G_TLS_ERROR, G_TLS_ERROR_UNAVAILABLE,
+                           "no TLS backend (glib-networking) is installed");
+      return NULL;
+    }
+  certificate = g_tls_certificate_new_from_files (cert_file, key_file, error);
+  if (certificate == NULL)
+    return NULL;
+  return server_new (certificate);
 }
 
 void
@@ -1257,6 +2136,21 @@ test_server_free (TestServer *server)
       else
         g_main_context_iteration (server->context, TRUE);
     }
+
+  /* Raw responses: stop them; those waiting on a timer go at once, the
+   * others when their cancelled call returns. */
+  for (guint i = 0; i < server->raw_jobs->len; i++)
+    g_cancellable_cancel (((RawJob *) g_ptr_array_index (server->raw_jobs, i))->cancellable);
+  while (server->raw_jobs->len > 0)
+    {
+      RawJob *job = g_ptr_array_index (server->raw_jobs, 0);
+
+      if (!job->busy)
+        raw_job_free (job);
+      else
+        g_main_context_iteration (server->context, TRUE);
+    }
+  silent_stop (server);
 
   /* Closes listeners and client connections: every message still in
    * progress finishes (as aborted), which stops /slow timers. */
@@ -1285,6 +2179,8 @@ test_server_free (TestServer *server)
   g_clear_pointer (&server->host_peaks, g_hash_table_unref);
   g_clear_pointer (&server->retry_counts, g_hash_table_unref);
   g_clear_pointer (&server->reset_jobs, g_ptr_array_unref);
+  g_clear_pointer (&server->raw_jobs, g_ptr_array_unref);
+  g_clear_pointer (&server->gzip_cache, g_hash_table_unref);
   g_free (server);
 }
 
@@ -1313,7 +2209,8 @@ test_server_url_for_host (TestServer *server,
   if (path_and_query == NULL)
     path_and_query = "/";
 
-  return g_strdup_printf ("http://%s:%u%s%s",
+  return g_strdup_printf ("%s://%s:%u%s%s",
+                          server->tls ? "https" : "http",
                           host != NULL ? host : "127.0.0.1",
                           server->port,
                           path_and_query[0] == '/' ? "" : "/",
@@ -1454,13 +2351,37 @@ test_iterate_before (gint64      deadline,
   g_source_unref (timeout);
 }
 
+guint
+test_get_slowdown (void)
+{
+  static gsize slowdown = 0;
+
+  if (g_once_init_enter (&slowdown))
+    {
+      const char *value = g_getenv ("SLUICE_TEST_SLOWDOWN");
+      guint64 n = 1;
+
+      if (value == NULL || !g_ascii_string_to_unsigned (value, 10, 1, 1000, &n, NULL))
+        n = 1;
+      g_once_init_leave (&slowdown, (gsize) n);
+    }
+  return (guint) slowdown;
+}
+
+guint
+test_scale_timeout (guint timeout_ms)
+{
+  return (guint) MIN ((guint64) timeout_ms * test_get_slowdown (), G_MAXUINT);
+}
+
 void
 test_run_until (gboolean  (*cond) (gpointer data),
                 gpointer    data,
                 guint       timeout_ms,
                 const char *what)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  /* (Messages name the time asked for, whatever the slowdown.) */
+  gint64 deadline = g_get_monotonic_time () + (gint64) test_scale_timeout (timeout_ms) * 1000;
 
   while (!cond (data))
     {

@@ -26,9 +26,10 @@ G_BEGIN_DECLS
  *   /reset/N[?total=T]    announces T bytes (default 2N) and closes the
  *                         connection after N; a request with Range gets 206
  *                         and the rest (ETag "reset-T")
- *   /retry-after/S[?times=K&key=X]  503 with Retry-After: S for the first K
- *                         (default 1) requests of key X, then 200 + 64 bytes;
- *                         S may also be an HTTP date (percent-encoded)
+ *   /retry-after/S[?times=K&key=X&status=CODE]  CODE (default 503) with
+ *                         Retry-After: S for the first K (default 1)
+ *                         requests of key X, then 200 + 64 bytes; S may also
+ *                         be an HTTP date (percent-encoded)
  *   /range/N[?etag=E&rate=B]  N pattern bytes honouring Range and If-Range
  *                         (ETag "E", default "range-N"); 206 or 200; with
  *                         rate, trickled like /slow
@@ -36,11 +37,44 @@ G_BEGIN_DECLS
  *                         "text/html"); 404 if missing
  *   /hang                 reads the request and never answers
  *   /links/N              an HTML page (title "Links") with N <a href> links
+ *   /links/N?compact=1    the same as "<a href>" N times (8 bytes a link)
  *   /reset/N?ignore-range=1  as /reset, but a Range request gets 200 + all
  *
+ * Raw responses, written on the stolen connection:
+ *   /short/N[?total=T&etag=1&rst=1&once=KEY&rate=B]  Content-Length T
+ *                         (default 2N), N bytes, then close (RST with rst);
+ *                         no ETag or Accept-Ranges unless etag, which also
+ *                         makes a Range request get 206 and the rest (ETag
+ *                         "short-T"); with once, only KEY's first request is
+ *                         cut short; later answers trickle at B bytes/s
+ *   /stall/N[?total=T]    the same, but the connection stays open and silent
+ *   /raw-disposition?V    Content-Disposition: V, V being the whole query
+ *                         percent-decoded to raw bytes; 16 bytes of body
+ *   /reason/CODE?phrase=P status CODE with reason phrase P (raw bytes),
+ *                         empty body
+ *   /dribble/N[?delay=MS] the whole response (headers + N bytes) one byte
+ *                         every MS ms (default 5)
+ *   /bad-chunked[?kind=K] chunked encoding broken after 16 good bytes: K is
+ *                         garbage (a size that is not hex), huge (a size past
+ *                         64 bits), short (4096 announced, 10 sent, close),
+ *                         nocrlf (no CRLF after a chunk)
+ *   /huge-headers/K[?one=1]  K KiB of headers (1 KiB lines, or one line),
+ *                         then 16 bytes
+ *   /content-range-wrong/T?key=X  first request: T/2 of T bytes, then close
+ *                         (ETag "crw"); a Range request: 206 from byte 1,
+ *                         whatever was asked; later plain requests: 200, all
+ *
+ * Bodies:
+ *   /endless[?type=html]  chunked, never ends: pattern bytes, or HTML links
+ *   /gzip-bomb/MB[?layers=L&type=html]  MB MiB of zeros (or HTML links)
+ *                         gzipped L times (default 1), Content-Encoding
+ *                         "gzip" L times; built once per server
+ *   /loop[?at=a|b]        302 between ?at=a and ?at=b for ever
+ *
  * Every request is counted, and the number in flight (headers read, response
- * not yet finished or aborted) is tracked overall, per path prefix (first
- * segment, e.g. "/slow") and per host (without port). */
+ * not yet finished or aborted, connection not closed by the client) is
+ * tracked overall, per path prefix (first segment, e.g. "/slow") and per
+ * host (without port). */
 typedef struct _TestServer TestServer;
 
 typedef struct {
@@ -52,6 +86,10 @@ typedef struct {
 } TestRequest;
 
 TestServer  *test_server_new                      (void);
+/* The same endpoints over HTTPS with the self-signed certificate in
+ * tests/data (test-tls-cert.pem, valid for 127.0.0.1); URLs are https.
+ * NULL (and error) when no TLS backend is installed. */
+TestServer  *test_server_new_tls                  (GError     **error);
 void         test_server_free                     (TestServer  *server);
 guint        test_server_get_port                 (TestServer  *server);
 
@@ -60,6 +98,10 @@ char        *test_server_url                      (TestServer  *server,
                                                    const char  *path_and_query);
 char        *test_server_url_for_host             (TestServer  *server,
                                                    const char  *host,
+                                                   const char  *path_and_query);
+/* A URL on 127.0.0.1 whose port accepts connections and then never reads
+ * or writes a byte (opened on first use, closed by test_server_free). */
+char        *test_server_silent_url               (TestServer  *server,
                                                    const char  *path_and_query);
 
 /* prefix NULL means every request.  Prefix is "/slow", "/bytes", … */
@@ -94,6 +136,12 @@ gboolean     test_file_has_pattern                (const char  *path,
 
 /* Iterates the thread-default main context until cond(data) returns TRUE;
  * fails the test (g_error) naming what after timeout_ms. */
+/* How much slower than usual this run may be: SLUICE_TEST_SLOWDOWN from
+ * the environment (the valgrind test setup sets it), else 1.  Every wait
+ * above is scaled by it, and so should be any upper bound on a duration. */
+guint        test_get_slowdown                    (void);
+guint        test_scale_timeout                   (guint        timeout_ms);
+
 void         test_run_until                       (gboolean   (*cond) (gpointer data),
                                                    gpointer     data,
                                                    guint        timeout_ms,
@@ -102,7 +150,8 @@ void         test_run_until                       (gboolean   (*cond) (gpointer 
 /* The same for an expression: TEST_RUN_UNTIL (task_done (t), 5000); */
 #define TEST_RUN_UNTIL(expr, timeout_ms)                                      \
   G_STMT_START {                                                              \
-    gint64 _deadline = g_get_monotonic_time () + (gint64) (timeout_ms) * 1000; \
+    gint64 _deadline = g_get_monotonic_time () +                              \
+                       (gint64) test_scale_timeout (timeout_ms) * 1000;       \
     while (!(expr))                                                           \
       test_iterate_before (_deadline, #expr, __FILE__, __LINE__);             \
   } G_STMT_END

@@ -20,6 +20,7 @@
 #include "sluice-download.h"
 #include "sluice-error.h"
 #include "sluice-filename.h"
+#include "sluice-sha256.h"
 #include "sluice-task-private.h"
 
 #define PART_SUFFIX ".part"
@@ -41,8 +42,9 @@ struct _SluiceDownload
   char       *part_path;
   int         fd;
   gint64      offset;          /* bytes in the .part file */
-  GChecksum  *checksum;        /* over those bytes */
+  SluiceSha256 *checksum;        /* over those bytes */
   char       *validator;       /* ETag or Last-Modified, for If-Range */
+  char       *publishing;      /* final name while the result is announced */
   gboolean    complete;        /* the body is whole; renaming */
 };
 
@@ -90,7 +92,7 @@ reset_content (SluiceDownload *self)
 {
   self->complete = FALSE;
   self->offset = 0;
-  g_checksum_reset (self->checksum);
+  sluice_sha256_reset (self->checksum);
   g_clear_pointer (&self->validator, g_free);
 }
 
@@ -104,7 +106,7 @@ sluice_download_finalize (GObject *object)
   close_directory (self);
   g_clear_pointer (&self->reserved_names, g_hash_table_unref);
   g_clear_pointer (&self->directory, g_free);
-  g_clear_pointer (&self->checksum, g_checksum_free);
+  g_clear_pointer (&self->checksum, sluice_sha256_free);
   g_clear_pointer (&self->validator, g_free);
 
   G_OBJECT_CLASS (sluice_download_parent_class)->finalize (object);
@@ -121,7 +123,7 @@ sluice_download_init (SluiceDownload *self)
 {
   self->fd = -1;
   self->dir_fd = -1;
-  self->checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  self->checksum = sluice_sha256_new ();
 }
 
 SluiceDownload *
@@ -196,7 +198,7 @@ sluice_download_get_sha256 (SluiceDownload *self)
 {
   g_return_val_if_fail (SLUICE_IS_DOWNLOAD (self), NULL);
   /* Reading the digest closes the checksum: only once it is whole. */
-  return self->complete ? g_checksum_get_string (self->checksum) : NULL;
+  return self->complete ? sluice_sha256_get_string (self->checksum) : NULL;
 }
 
 static gboolean
@@ -475,7 +477,7 @@ sluice_download_write (SluiceSink    *sink,
       done += n;
     }
 
-  g_checksum_update (self->checksum, data, length);
+  sluice_sha256_update (self->checksum, data, length);
   self->offset += length;
   return TRUE;
 }
@@ -493,12 +495,28 @@ sluice_download_finish (SluiceSink  *sink,
   if (!ensure_directory (self, error))
     return FALSE;
 
-  if (self->fd >= 0 && close (self->fd) != 0)
+  if (self->fd >= 0)
     {
-      int saved_errno = errno;
+      struct stat ours, named;
 
-      self->fd = -1;
-      return set_disk_error (error, saved_errno, _("write"), self->part_path);
+      /* Only rename what we wrote: if the .part was swapped (for a
+       * symlink, say) while we held it open, the name is not ours. */
+      if (fstat (self->fd, &ours) != 0 ||
+          fstatat (self->dir_fd, self->part_name, &named, AT_SYMLINK_NOFOLLOW) != 0 ||
+          !S_ISREG (named.st_mode) || ours.st_dev != named.st_dev || ours.st_ino != named.st_ino)
+        {
+          close_fd (self);
+          g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_DISK,
+                       _("The partial file “%s” was replaced while downloading"), self->part_name);
+          return FALSE;
+        }
+      if (close (self->fd) != 0)
+        {
+          int saved_errno = errno;
+
+          self->fd = -1;
+          return set_disk_error (error, saved_errno, _("write"), self->part_path);
+        }
     }
   self->fd = -1;
 
@@ -549,13 +567,16 @@ sluice_download_finish (SluiceSink  *sink,
    * before publishing: a "notify" handler may cancel the task (and abort
    * this sink) while the result is being set. */
   final_path = g_strdup (self->final_path);
-  sha256 = g_strdup (g_checksum_get_string (self->checksum));
+  sha256 = g_strdup (sluice_sha256_get_string (self->checksum));
   g_hash_table_remove (self->reserved_names, self->final_path);
   g_clear_pointer (&self->part_name, g_free);
   g_clear_pointer (&self->part_path, g_free);
   close_directory (self);
 
+  /* Until the result is out, a cancel still means "no file". */
+  self->publishing = g_path_get_basename (final_path);
   _sluice_task_set_download_result (self->task, final_path, sha256);
+  g_clear_pointer (&self->publishing, g_free);
   return TRUE;
 }
 
@@ -590,7 +611,7 @@ open_regular (int          dir_fd,
 
 static gboolean
 hash_fd (int        fd,
-         GChecksum *checksum,
+         SluiceSha256 *checksum,
          gint64    *length)
 {
   g_autofree guint8 *buffer = g_malloc (HASH_BUFFER_SIZE);
@@ -606,7 +627,7 @@ hash_fd (int        fd,
         return FALSE;
       if (n == 0)
         return TRUE;
-      g_checksum_update (checksum, buffer, n);
+      sluice_sha256_update (checksum, buffer, n);
       *length += n;
     }
 }
@@ -694,7 +715,7 @@ sluice_download_file_matches (const char *directory,
                               gint64      size,
                               const char *sha256)
 {
-  g_autoptr(GChecksum) checksum = NULL;
+  g_autoptr(SluiceSha256) checksum = NULL;
   struct stat st;
   gint64 length = 0;
   gboolean ok;
@@ -715,10 +736,10 @@ sluice_download_file_matches (const char *directory,
       return FALSE;
     }
 
-  checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  checksum = sluice_sha256_new ();
   ok = hash_fd (fd, checksum, &length);
   close (fd);
-  return ok && length == size && g_ascii_strcasecmp (g_checksum_get_string (checksum), sha256) == 0;
+  return ok && length == size && g_ascii_strcasecmp (sluice_sha256_get_string (checksum), sha256) == 0;
 }
 
 static void
@@ -733,6 +754,10 @@ sluice_download_abort (SluiceSink *sink,
     {
       if (self->part_name != NULL && ensure_directory (self, NULL))
         unlinkat (self->dir_fd, self->part_name, 0);
+      /* Cancelled while announcing a finished file (from a notify handler):
+       * the file goes too, as the task says "Cancelled". */
+      if (self->publishing != NULL && ensure_directory (self, NULL))
+        unlinkat (self->dir_fd, self->publishing, 0);
       release_name (self);
       reset_content (self);
       _sluice_task_set_path (self->task, NULL);

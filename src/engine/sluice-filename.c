@@ -87,8 +87,8 @@ find_extension (const char *name,
 }
 
 /* The longest prefix of the valid UTF-8 string s (length bytes) that has at
- * most max bytes and ends on a character boundary, without trailing ASCII
- * white space if it had to be cut. */
+ * most max bytes and ends on a character boundary, without trailing white
+ * space (any Unicode space, as the sanitiser trims) if it had to be cut. */
 static gsize
 utf8_prefix_length (const char *s,
                     gsize       length,
@@ -102,8 +102,14 @@ utf8_prefix_length (const char *s,
   n = max;
   while (n > 0 && ((guchar) s[n] & 0xc0) == 0x80)
     n--;
-  while (n > 0 && g_ascii_isspace (s[n - 1]))
-    n--;
+  while (n > 0)
+    {
+      const char *prev = g_utf8_find_prev_char (s, s + n);
+
+      if (prev == NULL || !g_unichar_isspace (g_utf8_get_char (prev)))
+        break;
+      n = prev - s;
+    }
 
   return n;
 }
@@ -208,19 +214,28 @@ sluice_filename_sanitize (const char *name,
     }
   start = p;
 
-  /* "C:name" is relative to the current directory of drive C */
-  if (end - start >= 2 && g_ascii_isalpha (start[0]) && start[1] == ':')
-    start += 2;
-
-  /* Leading dots hide the file, leading dashes turn it into an option on
-   * someone's command line. */
-  while (start < end)
+  /* "C:name" is relative to the current directory of drive C.  Leading
+   * dots hide the file, leading dashes turn it into an option on someone's
+   * command line.  Either may uncover the other (".. C:name"), so both go
+   * until neither is left. */
+  for (;;)
     {
-      gunichar c = g_utf8_get_char (start);
+      if (end - start >= 2 && g_ascii_isalpha (start[0]) && start[1] == ':')
+        {
+          start += 2;
+          continue;
+        }
+      if (start < end)
+        {
+          gunichar c = g_utf8_get_char (start);
 
-      if (c != '.' && c != '-' && !g_unichar_isspace (c))
-        break;
-      start = g_utf8_next_char (start);
+          if (c == '.' || c == '-' || g_unichar_isspace (c))
+            {
+              start = g_utf8_next_char (start);
+              continue;
+            }
+        }
+      break;
     }
   while (end > start)
     {

@@ -21,6 +21,9 @@
 /* htmlParseChunk () takes an int. */
 #define PUSH_MAX ((gsize) 1 << 30)
 
+/* The longest unfinished "<…" kept back from libxml2 (see parser_push). */
+#define TAIL_MAX 16
+
 /* Each costs a parser context; pages repeating </html> get this many. */
 #define MAX_RESTARTS 1000
 
@@ -56,6 +59,7 @@ struct _SluiceHtmlExtractor
 
   htmlParserCtxtPtr ctxt;
   GByteArray *holdback;
+  GByteArray *tail;        /* an unfinished "<…" not yet given to libxml2 */
   guint restarts;
 
   TextBuf title_buf;
@@ -779,9 +783,9 @@ parser_flush_holdback (SluiceHtmlExtractor *self)
  * unfinished construct waits for input at least its size: linear
  * overall, whatever the chunk sizes. */
 static void
-parser_push (SluiceHtmlExtractor *self,
-             const char          *data,
-             gsize                len)
+parser_push_held (SluiceHtmlExtractor *self,
+                  const char          *data,
+                  gsize                len)
 {
   gsize pending;
 
@@ -798,6 +802,70 @@ parser_push (SluiceHtmlExtractor *self,
     }
 
   parser_push_now (self, data, len);
+}
+
+/* Bytes at the end of data from a '<' that has no '>' after it, if that
+ * is at most TAIL_MAX bytes; else 0. */
+static gsize
+unfinished_tag_length (const guint8 *data,
+                       gsize         len)
+{
+  gsize from = len > TAIL_MAX ? len - TAIL_MAX : 0;
+
+  for (gsize i = len; i > from; i--)
+    {
+      if (data[i - 1] == '>')
+        return 0;
+      if (data[i - 1] == '<')
+        return len - (i - 1);
+    }
+  return 0;
+}
+
+/* libxml2 2.9's push parser decides whether "</" ends a <script> or
+ * <style> from the bytes it has: a chunk ending in "</sty" reads as text,
+ * and so does the rest of the document after it.  So no push ends inside
+ * a short unfinished "<…"; it waits for its '>' (or for more than
+ * TAIL_MAX bytes, longer than any end tag's name). */
+static void
+parser_push (SluiceHtmlExtractor *self,
+             const char          *data,
+             gsize                len)
+{
+  g_autoptr(GByteArray) joined = NULL;
+  gsize keep;
+
+  if (len == 0)
+    return;
+
+  if (self->tail->len > 0)
+    {
+      joined = g_byte_array_sized_new (self->tail->len + len);
+      g_byte_array_append (joined, self->tail->data, self->tail->len);
+      g_byte_array_append (joined, (const guint8 *) data, len);
+      g_byte_array_set_size (self->tail, 0);
+      data = (const char *) joined->data;
+      len = joined->len;
+    }
+
+  keep = unfinished_tag_length ((const guint8 *) data, len);
+  parser_push_held (self, data, len - keep);
+  if (keep > 0)
+    g_byte_array_append (self->tail, (const guint8 *) data + len - keep, keep);
+}
+
+/* Everything given so far goes to libxml2 now. */
+static void
+parser_flush (SluiceHtmlExtractor *self)
+{
+  if (self->tail->len > 0)
+    {
+      g_autoptr(GByteArray) tail = g_steal_pointer (&self->tail);
+
+      self->tail = g_byte_array_new ();
+      parser_push_held (self, (const char *) tail->data, tail->len);
+    }
+  parser_flush_holdback (self);
 }
 
 /* libxml2 treats NUL as the end of its input in places. */
@@ -989,7 +1057,8 @@ decide_encoding (SluiceHtmlExtractor *self,
                  gboolean             at_eof)
 {
   g_autoptr(GByteArray) held = g_steal_pointer (&self->sniff);
-  const guint8 *data = held->data;
+  /* An empty array has no data at all, and NULL + 0 is undefined. */
+  const guint8 *data = held->data != NULL ? held->data : (const guint8 *) "";
   gsize len = held->len;
   gsize skip = 0;
   gboolean decided = FALSE;
@@ -1078,7 +1147,7 @@ process_raw (SluiceHtmlExtractor *self,
               {
                 /* Let libxml2 see everything before this byte first, so a
                  * <meta> there decides however the input was chunked. */
-                parser_flush_holdback (self);
+                parser_flush (self);
                 if (self->state == STATE_ASCII)
                   self->state = STATE_GUESSING;
               }
@@ -1338,6 +1407,7 @@ free_parser_state (SluiceHtmlExtractor *self)
   g_clear_pointer (&self->sniff, g_byte_array_unref);
   g_clear_pointer (&self->carry, g_byte_array_unref);
   g_clear_pointer (&self->holdback, g_byte_array_unref);
+  g_clear_pointer (&self->tail, g_byte_array_unref);
   textbuf_clear (&self->title_buf);
   textbuf_clear (&self->heading_buf);
 }
@@ -1427,6 +1497,7 @@ sluice_html_extractor_init (SluiceHtmlExtractor *self)
   self->sniff = g_byte_array_new ();
   self->carry = g_byte_array_new ();
   self->holdback = g_byte_array_new ();
+  self->tail = g_byte_array_new ();
   self->headings = g_ptr_array_new_null_terminated (0, g_free, TRUE);
 }
 
@@ -1466,7 +1537,7 @@ sluice_html_extractor_finish (SluiceHtmlExtractor *self)
 
   if (self->ctxt != NULL)
     {
-      parser_flush_holdback (self);
+      parser_flush (self);
       if (self->ctxt->instate != XML_PARSER_EOF)
         parser_run (self, NULL, 0, TRUE);
     }

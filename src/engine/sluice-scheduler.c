@@ -390,6 +390,7 @@ on_transfer_done (GObject      *source,
   g_autoptr(GError) error = NULL;
   gboolean retryable = FALSE;
   gint64 retry_after = -1;
+  gboolean current;
   gboolean ok;
 
   ok = sluice_transfer_run_finish (transfer, result, &retryable, &retry_after, &error);
@@ -397,12 +398,20 @@ on_transfer_done (GObject      *source,
   g_assert (self->n_running > 0 && host != NULL && host->n_running > 0);
   self->n_running--;
   host->n_running--;
-  if (_sluice_task_get_transfer (task) == transfer)
-    _sluice_task_set_transfer (task, NULL);
 
-  if (sluice_task_get_state (task) == SLUICE_TASK_STATE_CANCELLED)
+  /* Let go of the attempt before the state changes: a handler of the
+   * change may retry (and start a new attempt) or cancel. */
+  current = _sluice_task_get_transfer (task) == transfer;
+  if (current)
     {
-      /* Cancelled by the user (or shutdown): already cleaned up. */
+      _sluice_task_set_transfer (task, NULL);
+      g_object_set_data (G_OBJECT (task), "sluice-cancellable", NULL);
+    }
+
+  if (!current || sluice_task_get_state (task) == SLUICE_TASK_STATE_CANCELLED)
+    {
+      /* Cancelled (and perhaps retried since): this attempt's outcome no
+       * longer matters, and cancel_task() already cleaned up. */
     }
   else if (ok)
     {
@@ -427,9 +436,8 @@ on_transfer_done (GObject      *source,
   /* A finished task keeps its results, not its sink: no open folder, no
    * checksum state, for each of thousands of finished tasks.  (A retry
    * makes a new one.) */
-  if (sluice_task_is_finished (task) && !self->shutting_down)
+  if (current && sluice_task_is_finished (task) && !self->shutting_down)
     _sluice_task_set_sink (task, NULL);
-  g_object_set_data (G_OBJECT (task), "sluice-cancellable", NULL);
 
   g_object_unref (transfer);
   update_busy (self);
@@ -584,6 +592,10 @@ cancel_task (SluiceScheduler *self,
       /* The transfer stops touching the sink at once; its slot is given
        * back when its callback runs. */
       g_cancellable_cancel (g_object_get_data (G_OBJECT (task), "sluice-cancellable"));
+      /* The attempt is orphaned: whatever it reports later is ignored,
+       * even if the task is retried before then. */
+      _sluice_task_set_transfer (task, NULL);
+      g_object_set_data (G_OBJECT (task), "sluice-cancellable", NULL);
       break;
     case SLUICE_TASK_STATE_DONE:
     case SLUICE_TASK_STATE_FAILED:

@@ -620,10 +620,12 @@ _sluice_task_set_state (SluiceTask      *self,
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ELAPSED]);
-  g_object_thaw_notify (G_OBJECT (self));
 
+  /* The scheduler counts the change before anyone hears of it: a notify
+   * handler may change the state again (cancel, retry). */
   if (self->scheduler != NULL)
     _sluice_scheduler_task_state_changed (self->scheduler, self, old_state);
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
 void

@@ -14,10 +14,17 @@
 #include "sluice-error.h"
 #include "sluice-task-private.h"
 #include "sluice-transfer.h"
+#include "sluice-url-list.h"
 
 /* Reads per main-loop dispatch before yielding to other sources. */
 #define READS_PER_DISPATCH 4
+/* Once the request is sent, libsoup's own I/O timeout fails a silent
+ * server; the watchdog then only stops one that dribbles its headers for
+ * this many timeouts. */
+#define HEADER_WAIT_TIMEOUTS 10
 #define MAX_RETRY_AFTER_US (600 * G_USEC_PER_SEC)
+/* Characters of a server's reason phrase shown in an error message. */
+#define PHRASE_MAX_CHARS 64
 
 typedef enum {
   PHASE_IDLE,
@@ -45,6 +52,7 @@ struct _SluiceTransfer
   gulong             outer_cancelled_id;
   gulong             cancelled_id;
   gboolean           timed_out;
+  gboolean           awaiting_headers;  /* the request is sent */
 
   SoupMessage       *message;
   GInputStream      *stream;
@@ -56,6 +64,8 @@ struct _SluiceTransfer
   guint8            *buffer;
   gint64             expected;          /* body bytes announced, or -1 */
   gint64             received;          /* body bytes of this response */
+  gboolean           waiting_for_data;  /* a read_async is pending */
+  GError            *deferred_error;    /* completion waiting for it */
 
   gboolean           retryable;
   gint64             retry_after_us;
@@ -82,6 +92,8 @@ sluice_transfer_dispose (GObject *object)
     }
   g_clear_signal_handler (&self->outer_cancelled_id, self->outer_cancellable);
   g_clear_signal_handler (&self->cancelled_id, self->cancellable);
+  if (self->message != NULL)
+    g_signal_handlers_disconnect_by_data (self->message, self);
 
   G_OBJECT_CLASS (sluice_transfer_parent_class)->dispose (object);
 }
@@ -100,6 +112,7 @@ sluice_transfer_finalize (GObject *object)
   g_clear_object (&self->sink);
   g_clear_pointer (&self->bandwidth, sluice_rate_limiter_unref);
   g_clear_pointer (&self->buffer, g_free);
+  g_clear_error (&self->deferred_error);
 
   G_OBJECT_CLASS (sluice_transfer_parent_class)->finalize (object);
 }
@@ -210,7 +223,9 @@ stop_io (SluiceTransfer *self,
       g_input_stream_close (self->stream, self->cancellable, NULL);
       g_clear_object (&self->stream);
     }
-  g_clear_pointer (&self->buffer, g_free);
+  /* A pending read may still fill the buffer: it goes with the transfer. */
+  if (!self->waiting_for_data)
+    g_clear_pointer (&self->buffer, g_free);
 }
 
 static void
@@ -227,6 +242,14 @@ complete (SluiceTransfer *self,
   self->phase = PHASE_DONE;
   stop_io (self, error == NULL);
   g_clear_handle_id (&self->cancel_idle, g_source_remove);
+
+  /* A read still pending (now cancelled) holds on to us and the stream:
+   * report once it has let go, so the caller gets everything back. */
+  if (self->waiting_for_data)
+    {
+      self->deferred_error = error;
+      return;
+    }
 
   gtask = g_steal_pointer (&self->gtask);
   if (error != NULL)
@@ -271,8 +294,11 @@ static void
 fail_from_error (SluiceTransfer *self,
                  const GError   *error)
 {
-  if (self->timed_out)
+  if (self->timed_out && self->awaiting_headers)
+    fail (self, TRUE, SLUICE_ERROR_TIMEOUT, _("The server “%s” took too long to answer"), host_of (self));
+  else if (self->timed_out || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
     {
+      /* Ours or libsoup's: both mean no byte for the whole timeout. */
       fail (self, TRUE, SLUICE_ERROR_TIMEOUT,
             g_dngettext (GETTEXT_PACKAGE,
                          "Nothing arrived from “%s” for %u second",
@@ -297,8 +323,6 @@ fail_from_error (SluiceTransfer *self,
            g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE))
     fail (self, TRUE, SLUICE_ERROR_CONNECT, _("Could not reach the server “%s”: %s"),
           host_of (self), error->message);
-  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-    fail (self, TRUE, SLUICE_ERROR_TIMEOUT, _("The server “%s” took too long to answer"), host_of (self));
   else if (error->domain == G_TLS_ERROR)
     fail (self, FALSE, SLUICE_ERROR_TLS, _("The secure connection to “%s” could not be trusted: %s"),
           host_of (self), error->message);
@@ -319,15 +343,44 @@ fail_from_error (SluiceTransfer *self,
           host_of (self), error->message);
 }
 
+/* The server's reason phrase is any bytes it likes: shown only as valid
+ * UTF-8, without control, bidi or other format characters, and short;
+ * libsoup's phrase when nothing is left. */
+static char *
+clean_phrase (const char *phrase,
+              guint       status)
+{
+  g_autofree char *valid = g_utf8_make_valid (phrase != NULL ? phrase : "", -1);
+  g_autoptr(GString) out = g_string_new (NULL);
+  guint n_chars = 0;
+
+  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029 ||
+          g_unichar_type (c) == G_UNICODE_FORMAT)
+        continue;
+      if (n_chars++ == PHRASE_MAX_CHARS)
+        {
+          g_string_append (out, "…");
+          break;
+        }
+      g_string_append_unichar (out, c);
+    }
+  g_strstrip (out->str);
+  if (out->str[0] == '\0')
+    return g_strdup (soup_status_get_phrase (status));
+  return g_strdup (out->str);
+}
+
 static void
 fail_from_status (SluiceTransfer *self,
                   guint           status)
 {
   SoupMessageHeaders *headers = soup_message_get_response_headers (self->message);
-  const char *phrase = soup_message_get_reason_phrase (self->message);
+  g_autofree char *phrase = clean_phrase (soup_message_get_reason_phrase (self->message), status);
 
-  if (phrase == NULL || *phrase == '\0')
-    phrase = soup_status_get_phrase (status);
   self->retry_after_us = sluice_parse_retry_after (soup_message_headers_get_one (headers, "Retry-After"));
 
   if (SOUP_STATUS_IS_REDIRECTION (status))
@@ -393,12 +446,69 @@ resume_after_bandwidth_wait (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean on_readable (gpointer user_data);
+
+static void
+on_data_arrived (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(SluiceTransfer) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+
+  self->waiting_for_data = FALSE;
+  if (self->phase == PHASE_DONE && self->gtask != NULL)
+    {
+      g_autoptr(GTask) gtask = g_steal_pointer (&self->gtask);
+      GError *deferred = g_steal_pointer (&self->deferred_error);
+
+      if (deferred != NULL)
+        g_task_return_error (gtask, deferred);
+      else
+        g_task_return_boolean (gtask, TRUE);
+      return;
+    }
+  if (self->phase != PHASE_READING)
+    return;
+  if (n < 0)
+    {
+      fail_from_error (self, error);
+      return;
+    }
+  if (n == 0)
+    {
+      finish_body (self);
+      return;
+    }
+
+  self->last_activity = g_get_monotonic_time ();
+  self->received += n;
+  if (!sluice_sink_write (self->sink, self->buffer, n, &error))
+    {
+      fail_from_error (self, error);
+      return;
+    }
+  _sluice_task_add_bytes (self->task, n);
+  if (self->phase == PHASE_READING)
+    start_reading (self);
+}
+
+static void
+wait_for_data (SluiceTransfer *self,
+               gsize           want)
+{
+  self->waiting_for_data = TRUE;
+  g_input_stream_read_async (self->stream, self->buffer, want, self->io_priority,
+                             self->cancellable, on_data_arrived, g_object_ref (self));
+}
+
 static gboolean
-on_readable (GObject  *stream,
-             gpointer  user_data)
+on_readable (gpointer user_data)
 {
   SluiceTransfer *self = user_data;
-  g_autoptr(GObject) hold = g_object_ref (G_OBJECT (self));
+  /* Kept alive across the sink's callbacks (one may drop the last ref). */
+  g_autoptr(GObject) hold G_GNUC_UNUSED = g_object_ref (G_OBJECT (self));
 
   for (guint i = 0; i < READS_PER_DISPATCH && self->phase == PHASE_READING; i++)
     {
@@ -426,11 +536,12 @@ on_readable (GObject  *stream,
         {
           if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
             {
-              /* libsoup's body source can stay ready once it fired (it
-               * spun a core on a trickling server): wait on a fresh one. */
+              /* Nothing buffered: let libsoup wait for the socket.  (Its
+               * pollable body source stays ready while it holds a partial
+               * frame, which spun a core on a trickling server.) */
               g_source_destroy (self->read_source);
               g_clear_pointer (&self->read_source, g_source_unref);
-              start_reading (self);
+              wait_for_data (self, want);
               return G_SOURCE_REMOVE;
             }
           fail_from_error (self, error);
@@ -455,12 +566,14 @@ on_readable (GObject  *stream,
   return self->phase == PHASE_READING ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
+/* Data flows: read on from an idle source at the I/O priority, a few
+ * large non-blocking reads per dispatch, so other sources get their turn. */
 static void
 start_reading (SluiceTransfer *self)
 {
   g_assert (self->read_source == NULL);
 
-  self->read_source = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (self->stream), NULL);
+  self->read_source = g_idle_source_new ();
   g_source_set_callback (self->read_source, G_SOURCE_FUNC (on_readable), self, NULL);
   g_source_set_static_name (self->read_source, "[sluice] transfer read");
   g_source_set_priority (self->read_source, self->io_priority);
@@ -469,6 +582,18 @@ start_reading (SluiceTransfer *self)
 
 /* Headers */
 
+/* The URL as the task shows it: G_URI_HIDE_PASSWORD only hides a password
+ * parsed apart from the user, and libsoup writes "user:password" back as
+ * "user%3Apassword" after a redirect; so the user info is cut at its
+ * first colon, literal or encoded, and the rest shown as "***". */
+static char *
+uri_without_password (GUri *uri)
+{
+  g_autofree char *whole = g_uri_to_string (uri);
+
+  return sluice_url_redact (whole);
+}
+
 static void
 on_sent (GObject      *source,
          GAsyncResult *result,
@@ -476,13 +601,13 @@ on_sent (GObject      *source,
 {
   g_autoptr(SluiceTransfer) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GUri) final_uri = NULL;
   SoupMessageHeaders *headers;
   gboolean want_body = TRUE;
   g_autofree char *final_uri_string = NULL;
   guint status;
 
   self->stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  g_signal_handlers_disconnect_by_data (self->message, self);
   if (self->phase == PHASE_DONE)
     return;
   /* Headers may have arrived just before a cancel: the sink is gone. */
@@ -500,9 +625,10 @@ on_sent (GObject      *source,
     }
 
   self->last_activity = g_get_monotonic_time ();
+  self->awaiting_headers = FALSE;
   status = soup_message_get_status (self->message);
   headers = soup_message_get_response_headers (self->message);
-  final_uri_string = g_uri_to_string_partial (soup_message_get_uri (self->message), G_URI_HIDE_PASSWORD);
+  final_uri_string = uri_without_password (soup_message_get_uri (self->message));
   _sluice_task_set_response (self->task, status, final_uri_string,
                              soup_message_headers_get_one (headers, "Content-Type"));
 
@@ -514,6 +640,14 @@ on_sent (GObject      *source,
 
   if (!sluice_sink_begin (self->sink, self->message, &want_body, &error))
     {
+      fail_from_error (self, error);
+      return;
+    }
+  /* A handler of the task's notifications (a new path, say) may have
+   * cancelled it meanwhile, and the sink has let go of its file. */
+  if (g_cancellable_is_cancelled (self->cancellable))
+    {
+      g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled"));
       fail_from_error (self, error);
       return;
     }
@@ -543,6 +677,9 @@ on_sent (GObject      *source,
   self->phase = PHASE_READING;
   self->buffer = g_malloc (SLUICE_TRANSFER_BUFFER_SIZE);
   _sluice_task_set_state (self->task, SLUICE_TASK_STATE_RUNNING);
+  /* The same for the state change: on_cancelled () took it from here. */
+  if (self->phase != PHASE_READING)
+    return;
   start_reading (self);
 }
 
@@ -552,9 +689,11 @@ static gboolean
 complete_cancelled (gpointer user_data)
 {
   SluiceTransfer *self = user_data;
+  g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled"));
 
   self->cancel_idle = 0;
-  complete (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled")));
+  /* The watchdog cancels too: that is a timeout, in SLUICE_ERROR words. */
+  fail_from_error (self, error);
   return G_SOURCE_REMOVE;
 }
 
@@ -591,12 +730,40 @@ on_outer_cancelled (GCancellable *outer,
   g_cancellable_cancel (self->cancellable);
 }
 
+/* Resolving, connecting, the TLS handshake and writing the request are
+ * progress too. */
+static void
+on_network_event (SoupMessage        *message,
+                  GSocketClientEvent  event,
+                  GIOStream          *connection,
+                  gpointer            user_data)
+{
+  SluiceTransfer *self = user_data;
+
+  self->last_activity = g_get_monotonic_time ();
+}
+
+static void
+on_request_sent (SoupMessage *message,
+                 gpointer     user_data)
+{
+  SluiceTransfer *self = user_data;
+
+  /* The response headers may arrive a byte at a time, which libsoup does
+   * not report; its I/O timeout fails a wait with nothing arriving. */
+  self->last_activity = g_get_monotonic_time ();
+  self->awaiting_headers = TRUE;
+}
+
 static gboolean
 watchdog_check (gpointer user_data)
 {
   SluiceTransfer *self = user_data;
   gint64 idle_us = g_get_monotonic_time () - self->last_activity;
   gint64 timeout_us = (gint64) self->timeout_seconds * G_USEC_PER_SEC;
+
+  if (self->phase == PHASE_SENDING && self->awaiting_headers)
+    timeout_us *= HEADER_WAIT_TIMEOUTS;
 
   /* A transfer held back by the speed limit is not stalled. */
   if (idle_us < timeout_us || self->bandwidth_wait != 0)
@@ -638,6 +805,8 @@ sluice_transfer_run_async (SluiceTransfer      *self,
     }
 
   self->message = soup_message_new_from_uri (SOUP_METHOD_GET, _sluice_task_get_guri (self->task));
+  g_signal_connect (self->message, "network-event", G_CALLBACK (on_network_event), self);
+  g_signal_connect (self->message, "wrote-body", G_CALLBACK (on_request_sent), self);
   sluice_sink_prepare (self->sink, self->message);
 
   self->phase = PHASE_SENDING;

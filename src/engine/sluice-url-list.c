@@ -301,7 +301,24 @@ static gboolean
 host_is_valid (const char *host)
 {
   if (strchr (host, ':') != NULL)
-    return g_hostname_is_ip_address (host);
+    {
+      const char *zone = strchr (host, '%');
+
+      /* RFC 6874: a zone ID is unreserved characters (GUri has decoded any
+       * percent-encoding, and g_hostname_is_ip_address () takes anything
+       * after the '%'), so "%2F" or "%5D" cannot reshape the URL. */
+      if (zone != NULL)
+        {
+          if (zone[1] == '\0')
+            return FALSE;
+          for (const char *p = zone + 1; *p != '\0'; p++)
+            {
+              if (!g_ascii_isalnum (*p) && *p != '-' && *p != '.' && *p != '_' && *p != '~')
+                return FALSE;
+            }
+        }
+      return g_hostname_is_ip_address (host);
+    }
 
   for (const char *p = host; *p != '\0'; p++)
     {
@@ -725,6 +742,7 @@ sluice_url_redact (const char *url)
   const char *at = NULL;
   const char *colon;
   gsize scheme_len;
+  gsize sep_len;
   GString *out;
 
   g_return_val_if_fail (url != NULL, NULL);
@@ -746,10 +764,26 @@ sluice_url_redact (const char *url)
     return g_strdup (url);
 
   colon = memchr (authority, ':', at - authority);
-  if (colon == NULL || colon + 1 == at)
+  sep_len = 1;
+  if (colon == NULL)
+    {
+      /* libsoup writes the user info of a redirected URL back as
+       * "user%3Apassword": a user name with a colon in it is rare, a
+       * password shown in a log is worse. */
+      for (const char *p = authority; p + 3 <= at; p++)
+        {
+          if (p[0] == '%' && p[1] == '3' && (p[2] == 'A' || p[2] == 'a'))
+            {
+              colon = p;
+              sep_len = 3;
+              break;
+            }
+        }
+    }
+  if (colon == NULL || colon + sep_len == at)
     return g_strdup (url);
 
-  out = g_string_new_len (url, colon + 1 - url);
+  out = g_string_new_len (url, colon + sep_len - url);
   g_string_append (out, "***");
   g_string_append (out, at);
 
