@@ -114,6 +114,17 @@ test_content_length (Fixture       *f,
   g_assert_cmpuint (count_files (f->dir), ==, 1);
 }
 
+/* Past 1 MiB the hash moves to a worker thread: still the same digest. */
+static void
+test_large_file_hashed_off_thread (Fixture       *f,
+                                   gconstpointer  data)
+{
+  SluiceTask *task = add (f, "/bytes/12345678");
+
+  run_until_idle (f);
+  assert_done_with_pattern (f, task, "12345678", 12345678);
+}
+
 static void
 test_chunked_unknown_length (Fixture       *f,
                              gconstpointer  data)
@@ -344,6 +355,7 @@ main (int    argc,
 
 #define ADD(name, func) g_test_add ("/download/" name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("content-length", test_content_length);
+  ADD ("large-file-hashed-off-thread", test_large_file_hashed_off_thread);
   ADD ("chunked-unknown-length", test_chunked_unknown_length);
   ADD ("empty-body", test_empty_body);
   ADD ("truncated-body-fails", test_truncated_body_fails);
