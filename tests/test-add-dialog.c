@@ -7,37 +7,16 @@
 #include <adwaita.h>
 
 #include "sluice-add-dialog.h"
+#include "test-ui-utils.h"
 #include "test-utils.h"
 
 /* Helpers */
-
-/* A template child by its id in the .ui file, without exposing it. */
-static GtkWidget *
-find_widget (GtkWidget  *root,
-             const char *id)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (child)), id) == 0)
-        return child;
-
-      found = find_widget (child, id);
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
 
 static GtkWidget *
 get_widget (gpointer    dialog,
             const char *id)
 {
-  GtkWidget *widget = find_widget (GTK_WIDGET (dialog), id);
+  GtkWidget *widget = test_ui_find_by_id (GTK_WIDGET (dialog), id);
 
   if (widget == NULL)
     g_error ("no widget with id %s", id);
@@ -57,23 +36,6 @@ new_settings (void)
   return settings;
 }
 
-static gboolean
-window_has_drawn (gpointer data)
-{
-  GtkWidget *widget = data;
-
-  return gtk_widget_get_mapped (widget) &&
-         gtk_widget_get_width (widget) > 0 &&
-         gtk_widget_get_height (widget) > 0;
-}
-
-static void
-present_and_wait (SluiceAddDialog *dialog)
-{
-  gtk_window_present (GTK_WINDOW (dialog));
-  test_run_until (window_has_drawn, dialog, 10000, "the dialog to be mapped");
-}
-
 static void
 wait_for_parse (SluiceAddDialog *dialog)
 {
@@ -86,7 +48,7 @@ get_refused_texts (SluiceAddDialog *dialog)
 {
   /* A collapsed expander keeps its child out of the widget tree. */
   GtkExpander *expander = GTK_EXPANDER (get_widget (dialog, "refused_expander"));
-  GtkWidget *box = find_widget (gtk_expander_get_child (expander), "refused_box");
+  GtkWidget *box = test_ui_find_by_id (gtk_expander_get_child (expander), "refused_box");
   GPtrArray *texts = g_ptr_array_new ();
 
   g_assert_nonnull (box);
@@ -97,51 +59,6 @@ get_refused_texts (SluiceAddDialog *dialog)
     g_ptr_array_add (texts, (gpointer) gtk_label_get_text (GTK_LABEL (child)));
 
   return texts;
-}
-
-static gboolean
-set_flag_cb (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Lets the dialog lay out and draw a few frames, sleeping in between. */
-static void
-settle (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, set_flag_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-/* Renders the widget into a PNG in the build directory, the way a person
- * would see it, and returns its path. */
-static char *
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (widget));
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-  char *path;
-
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (renderer, node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_nonnull (texture);
-
-  path = g_test_build_filename (G_TEST_BUILT, name, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  return path;
 }
 
 /* Summary and refused lines */
@@ -387,7 +304,7 @@ test_add_dialog_add (void)
 
   dialog = g_object_ref_sink (sluice_add_dialog_new (NULL, settings));
   g_signal_connect (dialog, "add", G_CALLBACK (add_cb), &record);
-  present_and_wait (dialog);
+  test_ui_present_and_wait (GTK_WINDOW (dialog));
 
   sluice_add_dialog_set_text (dialog, mixed_text);
   sluice_add_dialog_set_directory (dialog, tmp);
@@ -482,7 +399,7 @@ test_add_dialog_add_before_parse (void)
   g_assert_true (g_path_is_absolute (record.directory));
   g_assert_false (is_toplevel (dialog));
 
-  settle (300);
+  test_ui_settle (300);
   g_assert_cmpuint (record.n_emitted, ==, 1);
 
   add_record_clear (&record);
@@ -497,7 +414,7 @@ test_add_dialog_cancel (void)
 
   dialog = g_object_ref_sink (sluice_add_dialog_new (NULL, settings));
   g_signal_connect (dialog, "add", G_CALLBACK (add_cb), &record);
-  present_and_wait (dialog);
+  test_ui_present_and_wait (GTK_WINDOW (dialog));
 
   /* Closed while a parse is pending or running. */
   sluice_add_dialog_set_text (dialog, mixed_text);
@@ -505,7 +422,7 @@ test_add_dialog_cancel (void)
 
   g_assert_false (is_toplevel (dialog));
   g_assert_cmpuint (record.n_emitted, ==, 0);
-  settle (300);
+  test_ui_settle (300);
 
   add_record_clear (&record);
 }
@@ -683,8 +600,8 @@ test_add_dialog_large (void)
   guint probe_id;
 
   gtk_window_set_default_size (GTK_WINDOW (dialog), 640, 600);
-  present_and_wait (dialog);
-  settle (200);
+  test_ui_present_and_wait (GTK_WINDOW (dialog));
+  test_ui_settle (200);
   probe_id = g_timeout_add (1, probe_tick_cb, &probe);
 
   /* sluice_add_dialog_set_text (), as the window does with a dropped list */
@@ -694,7 +611,7 @@ test_add_dialog_large (void)
   call_us = g_get_monotonic_time () - start;
   TEST_RUN_UNTIL (g_strcmp0 (sluice_add_dialog_get_summary (dialog), expected) == 0, 30000);
   summary_us = g_get_monotonic_time () - start;
-  settle (1000);
+  test_ui_settle (1000);
   g_test_message ("set_text, %u lines (%zu bytes): the call %.1f ms; summary “%s” after %.1f ms; "
                   "max main-loop stall %.1f ms",
                   n_lines, strlen (text), call_us / 1000.0,
@@ -704,14 +621,14 @@ test_add_dialog_large (void)
   /* Ctrl+V into the empty dialog */
   gtk_widget_activate_action (GTK_WIDGET (dialog), "dialog.clear", NULL);
   wait_for_parse (dialog);
-  settle (200);
+  test_ui_settle (200);
   gdk_clipboard_set_text (clipboard, text);
   probe_reset (&probe);
   start = g_get_monotonic_time ();
   g_signal_emit_by_name (text_view, "paste-clipboard");
   TEST_RUN_UNTIL (g_strcmp0 (sluice_add_dialog_get_summary (dialog), expected) == 0, 30000);
   summary_us = g_get_monotonic_time () - start;
-  settle (1000);
+  test_ui_settle (1000);
   g_test_message ("paste, %u lines: summary after %.1f ms; max main-loop stall %.1f ms",
                   n_lines, summary_us / 1000.0, probe.max_gap / 1000.0);
   g_assert_true (sluice_add_dialog_get_can_add (dialog));
@@ -722,7 +639,7 @@ test_add_dialog_large (void)
   sluice_add_dialog_set_text (dialog, editable_text);
   g_assert_true (gtk_text_view_get_editable (GTK_TEXT_VIEW (text_view)));
   wait_for_parse (dialog);
-  settle (1000);
+  test_ui_settle (1000);
   /* The notice about long texts covers the view and never resizes it:
    * resizing a GtkTextView with thousands of lines still to lay out makes
    * it lay out all of them in every frame (300 ms each here). */
@@ -772,16 +689,15 @@ test_add_dialog_large_baseline (void)
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), text_view);
   gtk_window_set_child (GTK_WINDOW (window), scroller);
   gtk_window_set_default_size (GTK_WINDOW (window), 640, 600);
-  gtk_window_present (GTK_WINDOW (window));
-  test_run_until (window_has_drawn, window, 10000, "the window to be mapped");
-  settle (200);
+  test_ui_present_and_wait (GTK_WINDOW (window));
+  test_ui_settle (200);
   probe_id = g_timeout_add (1, probe_tick_cb, &probe);
 
   start = g_get_monotonic_time ();
   gtk_text_buffer_set_text (buffer, text, -1);
   call_us = g_get_monotonic_time () - start;
   probe_reset (&probe);
-  settle (3000);
+  test_ui_settle (3000);
   g_test_message ("baseline: gtk_text_buffer_set_text, %u lines: %.1f ms; then max stall %.1f ms",
                   n_lines, call_us / 1000.0, probe.max_gap / 1000.0);
 
@@ -792,14 +708,14 @@ test_add_dialog_large_baseline (void)
                   n_lines, (g_get_monotonic_time () - start) / 1000.0);
 
   gtk_text_buffer_set_text (buffer, "", 0);
-  settle (500);
+  test_ui_settle (500);
   gdk_clipboard_set_text (clipboard, text);
   probe_reset (&probe);
   start = g_get_monotonic_time ();
   g_signal_emit_by_name (text_view, "paste-clipboard");
   TEST_RUN_UNTIL (gtk_text_buffer_get_line_count (buffer) > (int) n_lines, 30000);
   call_us = g_get_monotonic_time () - start;
-  settle (3000);
+  test_ui_settle (3000);
   g_test_message ("baseline: paste, %u lines: in the buffer after %.1f ms; max stall %.1f ms",
                   n_lines, call_us / 1000.0, probe.max_gap / 1000.0);
 
@@ -823,9 +739,9 @@ test_add_dialog_screenshot (void)
   g_settings_set_string (settings, "download-folder", folder);
   dialog = sluice_add_dialog_new (NULL, settings);
   gtk_window_set_default_size (GTK_WINDOW (dialog), 640, 600);
-  present_and_wait (dialog);
-  settle (300);
-  empty_png = save_screenshot (GTK_WIDGET (dialog), "add-dialog-empty.png");
+  test_ui_present_and_wait (GTK_WINDOW (dialog));
+  test_ui_settle (300);
+  empty_png = test_ui_save_screenshot (GTK_WIDGET (dialog), "add-dialog-empty.png");
   g_test_message ("screenshot: %s", empty_png);
 
   sluice_add_dialog_set_text (dialog,
@@ -843,16 +759,16 @@ test_add_dialog_screenshot (void)
                               "http://example.com:8080/schedule.ics\n");
   wait_for_parse (dialog);
   gtk_expander_set_expanded (GTK_EXPANDER (get_widget (dialog, "refused_expander")), TRUE);
-  settle (500);
+  test_ui_settle (500);
 
-  png = save_screenshot (GTK_WIDGET (dialog), "add-dialog.png");
+  png = test_ui_save_screenshot (GTK_WIDGET (dialog), "add-dialog.png");
   g_test_message ("screenshot: %s", png);
 
   sluice_add_dialog_set_kind (dialog, SLUICE_TASK_KIND_SCRAPE);
   sluice_add_dialog_set_text (dialog, long_text);
   wait_for_parse (dialog);
-  settle (500);
-  long_png = save_screenshot (GTK_WIDGET (dialog), "add-dialog-long.png");
+  test_ui_settle (500);
+  long_png = test_ui_save_screenshot (GTK_WIDGET (dialog), "add-dialog-long.png");
   g_test_message ("screenshot: %s", long_png);
 
   gtk_window_destroy (GTK_WINDOW (dialog));

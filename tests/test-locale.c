@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "sluice-window.h"
+#include "test-ui-utils.h"
 #include "test-utils.h"
 
 #define LOCALE "de_DE.UTF-8"
@@ -105,89 +106,6 @@ find_button_with_label (GtkWidget  *root,
   return NULL;
 }
 
-/* Text a person sees: a mapped label or inscription containing text. */
-static gboolean
-shows_text (GtkWidget  *root,
-            const char *text)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      const char *shown = NULL;
-
-      if (GTK_IS_LABEL (child))
-        shown = gtk_label_get_label (GTK_LABEL (child));
-      else if (GTK_IS_INSCRIPTION (child))
-        shown = gtk_inscription_get_text (GTK_INSCRIPTION (child));
-      if (shown != NULL && gtk_widget_get_mapped (child) && strstr (shown, text) != NULL)
-        return TRUE;
-      if (shows_text (child, text))
-        return TRUE;
-    }
-  return FALSE;
-}
-
-static gboolean
-window_has_drawn (gpointer data)
-{
-  GtkWidget *widget = data;
-
-  return gtk_widget_get_mapped (widget) &&
-         gtk_widget_get_width (widget) > 0 &&
-         gtk_widget_get_height (widget) > 0;
-}
-
-typedef struct {
-  GtkWidget *widget;
-  char      *path;
-  gboolean   saved;
-} Shot;
-
-static void
-on_after_paint (GdkFrameClock *clock,
-                Shot          *shot)
-{
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  GskRenderer *renderer;
-  int width, height;
-
-  if (shot->saved)
-    return;
-  width = gtk_widget_get_width (shot->widget);
-  height = gtk_widget_get_height (shot->widget);
-  paintable = gtk_widget_paintable_new (shot->widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-  renderer = gtk_native_get_renderer (gtk_widget_get_native (shot->widget));
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_true (gdk_texture_save_to_png (texture, shot->path));
-  shot->saved = TRUE;
-}
-
-/* Renders the window, right after it painted a frame, into a PNG in the
- * build directory: the picture a German user sees. */
-static void
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
-  Shot shot = { widget, g_test_build_filename (G_TEST_BUILT, name, NULL), FALSE };
-  gulong id;
-
-  g_assert_nonnull (clock);
-  id = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), &shot);
-  gtk_widget_queue_draw (widget);
-  TEST_RUN_UNTIL (shot.saved, 5000);
-  g_signal_handler_disconnect (clock, id);
-  g_test_message ("screenshot: %s", shot.path);
-  g_free (shot.path);
-}
-
 /* The catalogue itself: a plain string, a plural and a context. */
 static void
 test_catalogue (void)
@@ -202,45 +120,15 @@ test_catalogue (void)
   g_assert_cmpstr (g_dpgettext2 (GETTEXT_PACKAGE, "shortcut window", "General"), ==, "Allgemein");
 }
 
-static void
-settle (void)
-{
-  gint64 until = g_get_monotonic_time () + 300 * 1000;
-
-  TEST_RUN_UNTIL (g_get_monotonic_time () >= until, 2000);
-}
-
-/* One application for the program, as in real life. */
-static SluiceApplication *
-get_application (void)
-{
-  static SluiceApplication *app;
-  g_autoptr(GError) error = NULL;
-
-  if (app != NULL)
-    return app;
-  app = sluice_application_new ();
-  /* Other UI tests run beside this one on the same session bus. */
-  g_application_set_flags (G_APPLICATION (app),
-                           g_application_get_flags (G_APPLICATION (app)) | G_APPLICATION_NON_UNIQUE);
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
-  /* No notification server on the test bus, and the window may not have
-   * the focus: a finished batch would try to notify. */
-  g_settings_set_boolean (sluice_application_get_settings (app), "notify-when-done", FALSE);
-  return app;
-}
-
 static SluiceWindow *
 open_window (int width,
              int height)
 {
-  SluiceWindow *window = sluice_window_new (get_application ());
+  SluiceWindow *window = sluice_window_new (test_ui_get_application ());
 
   gtk_window_set_default_size (GTK_WINDOW (window), width, height);
-  gtk_window_present (GTK_WINDOW (window));
-  test_run_until (window_has_drawn, window, 10000, "the window to be mapped");
-  settle ();
+  test_ui_present_and_wait (GTK_WINDOW (window));
+  test_ui_settle (300);
   return window;
 }
 
@@ -265,7 +153,7 @@ test_window_in_german (void)
   g_assert_nonnull (strstr (adw_status_page_get_description (ADW_STATUS_PAGE (page)), "Strg+V"));
   g_assert_nonnull (find_button_with_label (page, ADD_BUTTON_DE));
 
-  save_screenshot (GTK_WIDGET (window), "screenshot-de.png");
+  g_free (test_ui_save_screenshot (GTK_WIDGET (window), "screenshot-de.png"));
 
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -294,7 +182,7 @@ test_batch_in_german (void)
 
   server = test_server_new ();
   dir = test_make_temp_dir ();
-  scheduler = sluice_application_get_scheduler (get_application ());
+  scheduler = sluice_application_get_scheduler (test_ui_get_application ());
   g_object_set (scheduler, "download-directory", dir, "max-retries", 0, NULL);
   window = open_window (1200, 600);
 
@@ -305,14 +193,14 @@ test_batch_in_german (void)
     }
   list = sluice_url_list_parse (text->str, -1);
   sluice_window_add_urls (window, list, SLUICE_TASK_KIND_DOWNLOAD, dir);
-  TEST_RUN_UNTIL (shows_text (GTK_WIDGET (window), "Der Server hat mit 404"), 10000);
-  TEST_RUN_UNTIL (shows_text (GTK_WIDGET (window), "2 laufen"), 10000);
-  settle ();
+  TEST_RUN_UNTIL (test_ui_shows_text (GTK_WIDGET (window), "Der Server hat mit 404"), 10000);
+  TEST_RUN_UNTIL (test_ui_shows_text (GTK_WIDGET (window), "2 laufen"), 10000);
+  test_ui_settle (300);
 
-  g_assert_true (shows_text (GTK_WIDGET (window), "Fortschritt"));
-  g_assert_true (shows_text (GTK_WIDGET (window), "Fehlgeschlagen"));
-  g_assert_true (shows_text (GTK_WIDGET (window), "Lädt herunter"));
-  save_screenshot (GTK_WIDGET (window), "screenshot-de-batch.png");
+  g_assert_true (test_ui_shows_text (GTK_WIDGET (window), "Fortschritt"));
+  g_assert_true (test_ui_shows_text (GTK_WIDGET (window), "Fehlgeschlagen"));
+  g_assert_true (test_ui_shows_text (GTK_WIDGET (window), "Lädt herunter"));
+  g_free (test_ui_save_screenshot (GTK_WIDGET (window), "screenshot-de-batch.png"));
 
   sluice_scheduler_cancel_all (scheduler);
   TEST_RUN_UNTIL (!sluice_scheduler_get_busy (scheduler), 10000);
@@ -336,12 +224,12 @@ test_add_dialog_in_german (void)
 
   dialog = sluice_window_open_add_dialog (window, "https://example.org/bericht.pdf\nkein Link\n"
                                                   "https://example.org/daten.csv\n");
-  test_run_until (window_has_drawn, dialog, 10000, "the Add dialog to be mapped");
-  settle ();
+  test_ui_present_and_wait (dialog);
+  test_ui_settle (300);
   g_assert_cmpstr (gtk_window_get_title (dialog), ==, "URLs hinzufügen");
   /* The summary of the pasted lines uses two plurals. */
-  TEST_RUN_UNTIL (shows_text (GTK_WIDGET (dialog), "2 URLs · 1 abgelehnt"), 5000);
-  save_screenshot (GTK_WIDGET (dialog), "screenshot-de-add.png");
+  TEST_RUN_UNTIL (test_ui_shows_text (GTK_WIDGET (dialog), "2 URLs · 1 abgelehnt"), 5000);
+  g_free (test_ui_save_screenshot (GTK_WIDGET (dialog), "screenshot-de-add.png"));
   gtk_window_destroy (dialog);
 
   gtk_window_destroy (GTK_WINDOW (window));
@@ -354,12 +242,16 @@ main (int    argc,
   g_autofree char *mo = g_build_filename (LOCALE_BUILD_DIR, "de", "LC_MESSAGES",
                                           GETTEXT_PACKAGE ".mo", NULL);
   const char *messages;
+  g_autofree char *data_home = NULL;
 
   /* Before anything reads the environment: the whole process is German,
    * GTK's own strings included. */
   g_setenv ("LC_ALL", LOCALE, TRUE);
   g_setenv ("LANGUAGE", "de_DE:de", TRUE);
   g_setenv ("LANG", LOCALE, TRUE);
+  /* The application's session file stays out of the user's data dir. */
+  data_home = test_make_temp_dir ();
+  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
 
   g_test_init (&argc, &argv, NULL);
 
@@ -385,5 +277,10 @@ main (int    argc,
   g_test_add_func ("/locale/de/batch", test_batch_in_german);
   g_test_add_func ("/locale/de/add-dialog", test_add_dialog_in_german);
 
-  return g_test_run ();
+  {
+    int status = g_test_run ();
+
+    test_remove_tree (data_home);
+    return status;
+  }
 }

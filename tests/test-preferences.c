@@ -8,35 +8,14 @@
 
 #include "sluice-preferences-window.h"
 #include "sluice-task.h"
+#include "test-ui-utils.h"
 #include "test-utils.h"
-
-/* A template child by its id in the .ui file, without exposing it. */
-static GtkWidget *
-find_widget (GtkWidget  *root,
-             const char *id)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (child)), id) == 0)
-        return child;
-
-      found = find_widget (child, id);
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
 
 static GtkWidget *
 get_widget (gpointer    window,
             const char *id)
 {
-  GtkWidget *widget = find_widget (GTK_WIDGET (window), id);
+  GtkWidget *widget = test_ui_find_by_id (GTK_WIDGET (window), id);
 
   if (widget == NULL)
     g_error ("no widget with id %s", id);
@@ -60,60 +39,6 @@ new_settings (void)
   return settings;
 }
 
-static gboolean
-window_has_drawn (gpointer data)
-{
-  GtkWidget *widget = data;
-
-  return gtk_widget_get_mapped (widget) &&
-         gtk_widget_get_width (widget) > 0 &&
-         gtk_widget_get_height (widget) > 0;
-}
-
-static gboolean
-set_flag_cb (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-settle (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, set_flag_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-/* Renders the widget into a PNG in the build directory, the way a person
- * would see it, and returns its path. */
-static char *
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (widget));
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-  char *path;
-
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (renderer, node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_nonnull (texture);
-
-  path = g_test_build_filename (G_TEST_BUILT, name, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  return path;
-}
-
 static void
 test_preferences_opens (void)
 {
@@ -123,9 +48,8 @@ test_preferences_opens (void)
 
   /* Tall enough for the screenshot to show every row. */
   gtk_window_set_default_size (GTK_WINDOW (window), 600, 980);
-  gtk_window_present (GTK_WINDOW (window));
-  test_run_until (window_has_drawn, window, 10000, "the window to be mapped");
-  settle (500);
+  test_ui_present_and_wait (GTK_WINDOW (window));
+  test_ui_settle (500);
 
   /* The widgets show the defaults. */
   g_assert_cmpint (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (get_widget (window, "max_concurrent_spin"))), ==, 8);
@@ -135,7 +59,7 @@ test_preferences_opens (void)
   g_assert_true (gtk_switch_get_active (GTK_SWITCH (get_widget (window, "notify_switch"))));
   g_assert_false (gtk_widget_get_visible (get_widget (window, "reset_folder_button")));
 
-  png = save_screenshot (GTK_WIDGET (window), "preferences.png");
+  png = test_ui_save_screenshot (GTK_WIDGET (window), "preferences.png");
   g_test_message ("screenshot: %s", png);
 
   gtk_window_destroy (GTK_WINDOW (window));
@@ -234,8 +158,7 @@ test_preferences_folder (void)
   g_assert_cmpstr (folder, ==, tmp);
 
   /* A button clicks only when realized, and after showing itself pressed. */
-  gtk_window_present (GTK_WINDOW (window));
-  test_run_until (window_has_drawn, window, 10000, "the window to be mapped");
+  test_ui_present_and_wait (GTK_WINDOW (window));
   g_assert_true (gtk_widget_activate (reset_button));
   TEST_RUN_UNTIL (!gtk_widget_get_visible (reset_button), 5000);
   g_clear_pointer (&folder, g_free);

@@ -8,6 +8,7 @@
 
 #include "sluice-format.h"
 #include "sluice-window.h"
+#include "test-ui-utils.h"
 #include "test-utils.h"
 
 typedef struct {
@@ -18,62 +19,20 @@ typedef struct {
   SluiceScheduler   *scheduler;
 } Fixture;
 
-static gboolean
-window_has_drawn (gpointer data)
-{
-  GtkWidget *widget = data;
-
-  return gtk_widget_get_mapped (widget) &&
-         gtk_widget_get_width (widget) > 0 &&
-         gtk_widget_get_height (widget) > 0;
-}
-
-/* Lets the window lay out and paint what changed. */
-static void
-settle (Fixture *f)
-{
-  gint64 until = g_get_monotonic_time () + 300 * 1000;
-
-  TEST_RUN_UNTIL (g_get_monotonic_time () >= until, 2000);
-}
-
-/* One application for the whole program, as in real life: a window comes
- * and goes per test, the scheduler stays. */
-static SluiceApplication *
-get_application (void)
-{
-  static SluiceApplication *app;
-  g_autoptr(GError) error = NULL;
-
-  if (app != NULL)
-    return app;
-  app = sluice_application_new ();
-  /* Tests run side by side on one session bus: don't find each other. */
-  g_application_set_flags (G_APPLICATION (app),
-                           g_application_get_flags (G_APPLICATION (app)) | G_APPLICATION_NON_UNIQUE);
-  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
-  g_assert_no_error (error);
-  /* No notification server on the test bus, and the window is never
-   * focused under Xvfb: every finished batch would try to notify. */
-  g_settings_set_boolean (sluice_application_get_settings (app), "notify-when-done", FALSE);
-  return app;
-}
-
 static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
   f->server = test_server_new ();
   f->dir = test_make_temp_dir ();
-  f->app = get_application ();
+  f->app = test_ui_get_application ();
   f->scheduler = sluice_application_get_scheduler (f->app);
   g_object_set (f->scheduler, "download-directory", f->dir, "retry-delay", 0.05, NULL);
 
   f->window = sluice_window_new (f->app);
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1200, 720);
-  gtk_window_present (GTK_WINDOW (f->window));
-  test_run_until (window_has_drawn, f->window, 10000, "the window to be mapped");
-  settle (f);
+  test_ui_present_and_wait (GTK_WINDOW (f->window));
+  test_ui_settle (300);
 }
 
 static void
@@ -88,122 +47,6 @@ fixture_tear_down (Fixture       *f,
   test_server_free (f->server);
   test_remove_tree (f->dir);
   g_free (f->dir);
-}
-
-typedef struct {
-  GtkWidget  *widget;
-  const char *name;
-  gboolean    saved;
-} Shot;
-
-static void
-render_to_png (GtkWidget  *widget,
-               const char *name)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_nonnull (texture);
-  g_assert_cmpint (gdk_texture_get_width (texture), ==, width);
-
-  path = g_test_build_filename (G_TEST_BUILT, name, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-}
-
-static void
-on_after_paint (GdkFrameClock *clock,
-                Shot          *shot)
-{
-  if (shot->saved)
-    return;
-  render_to_png (shot->widget, shot->name);
-  shot->saved = TRUE;
-}
-
-/* Renders a widget into a PNG in the build directory, the way a person
- * would see it.  Right after a frame was painted, so that a layout in
- * progress (a live table relayouts often) never yields an empty picture. */
-static void
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
-  Shot shot = { widget, name, FALSE };
-  gulong id;
-
-  g_assert_nonnull (clock);
-  id = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), &shot);
-  gtk_widget_queue_draw (widget);
-  TEST_RUN_UNTIL (shot.saved, 5000);
-  g_signal_handler_disconnect (clock, id);
-}
-
-/* Widgets are found the way a screen reader finds them: by their labels. */
-static GtkWidget *
-find_button (GtkWidget  *root,
-             const char *tooltip)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_BUTTON (child) && gtk_widget_get_visible (child) &&
-          g_strcmp0 (gtk_widget_get_tooltip_text (child), tooltip) == 0)
-        return child;
-      found = find_button (child, tooltip);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
-find_widget_of_type (GtkWidget *root,
-                     GType      type)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (g_type_is_a (G_OBJECT_TYPE (child), type))
-        return child;
-      found = find_widget_of_type (child, type);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static gboolean
-label_shows (GtkWidget  *root,
-             const char *text)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      if (GTK_IS_LABEL (child) && gtk_widget_get_mapped (child) &&
-          strstr (gtk_label_get_label (GTK_LABEL (child)), text) != NULL)
-        return TRUE;
-      if (GTK_IS_INSCRIPTION (child) && gtk_widget_get_mapped (child) &&
-          g_strcmp0 (gtk_inscription_get_text (GTK_INSCRIPTION (child)), text) == 0)
-        return TRUE;
-      if (label_shows (child, text))
-        return TRUE;
-    }
-  return FALSE;
 }
 
 static GListModel *
@@ -250,8 +93,8 @@ static void
 test_empty_state (Fixture       *f,
                   gconstpointer  data)
 {
-  g_assert_true (label_shows (GTK_WIDGET (f->window), "Paste or Drop URLs to Begin"));
-  save_screenshot (GTK_WIDGET (f->window), "screenshot-empty.png");
+  g_assert_true (test_ui_shows_text (GTK_WIDGET (f->window), "Paste or Drop URLs to Begin"));
+  g_free (test_ui_save_screenshot (GTK_WIDGET (f->window), "screenshot-empty.png"));
 }
 
 static void
@@ -269,30 +112,30 @@ test_five_rows_cancel_one (Fixture       *f,
                     "/slow/400000?rate=200000&n=1", "/slow/300000?rate=150000&n=2",
                     "/slow/2000000?rate=100000&n=3", "/chunked/500000?n=4", "/bytes/800000?n=5", NULL);
   g_assert_nonnull (first);
-  settle (f);
+  test_ui_settle (300);
   g_assert_cmpuint (g_list_model_get_n_items (view_model (f)), ==, 5);
-  g_assert_true (label_shows (GTK_WIDGET (f->window), "running"));
+  g_assert_true (test_ui_shows_text (GTK_WIDGET (f->window), "running"));
 
   third = task_at (f, 2);
   TEST_RUN_UNTIL (sluice_task_get_bytes_received (third) > 0, 5000);
-  settle (f);
-  save_screenshot (GTK_WIDGET (f->window), "screenshot-running.png");
+  test_ui_settle (300);
+  g_free (test_ui_save_screenshot (GTK_WIDGET (f->window), "screenshot-running.png"));
 
   name = sluice_format_name (third);
   cancel_label = g_strdup_printf ("Cancel %s", name);
-  button = find_button (GTK_WIDGET (f->window), cancel_label);
+  button = test_ui_find_button (GTK_WIDGET (f->window), cancel_label);
   g_assert_nonnull (button);
   g_signal_emit_by_name (button, "clicked");
   g_assert_cmpint (sluice_task_get_state (third), ==, SLUICE_TASK_STATE_CANCELLED);
-  settle (f);
-  g_assert_true (label_shows (GTK_WIDGET (f->window), "Cancelled"));
+  test_ui_settle (300);
+  g_assert_true (test_ui_shows_text (GTK_WIDGET (f->window), "Cancelled"));
 
   TEST_RUN_UNTIL (!sluice_scheduler_get_busy (f->scheduler), 20000);
   g_assert_cmpuint (sluice_scheduler_get_n_done (f->scheduler), ==, 4);
   g_assert_cmpuint (sluice_scheduler_get_n_cancelled (f->scheduler), ==, 1);
-  settle (f);
-  g_assert_true (label_shows (GTK_WIDGET (f->window), "4 done · 1 cancelled"));
-  save_screenshot (GTK_WIDGET (f->window), "screenshot-finished.png");
+  test_ui_settle (300);
+  g_assert_true (test_ui_shows_text (GTK_WIDGET (f->window), "4 done · 1 cancelled"));
+  g_free (test_ui_save_screenshot (GTK_WIDGET (f->window), "screenshot-finished.png"));
 }
 
 static void
@@ -307,18 +150,18 @@ test_failure_reason_and_retry (Fixture       *f,
   sluice_scheduler_set_max_retries (f->scheduler, 0);
   task = add_urls (f, SLUICE_TASK_KIND_DOWNLOAD, "/retry-after/0?key=ui&times=1", NULL);
   TEST_RUN_UNTIL (sluice_task_is_finished (task), 5000);
-  settle (f);
+  test_ui_settle (300);
   g_assert_cmpint (sluice_task_get_state (task), ==, SLUICE_TASK_STATE_FAILED);
-  g_assert_true (label_shows (GTK_WIDGET (f->window), "The server answered 503 Service Unavailable (server error)"));
+  g_assert_true (test_ui_shows_text (GTK_WIDGET (f->window), "The server answered 503 Service Unavailable (server error)"));
 
   name = sluice_format_name (task);
   retry_label = g_strdup_printf ("Retry %s", name);
-  button = find_button (GTK_WIDGET (f->window), retry_label);
+  button = test_ui_find_button (GTK_WIDGET (f->window), retry_label);
   g_assert_nonnull (button);
   g_signal_emit_by_name (button, "clicked");
   TEST_RUN_UNTIL (sluice_task_get_state (task) == SLUICE_TASK_STATE_DONE, 5000);
-  settle (f);
-  g_assert_true (label_shows (GTK_WIDGET (f->window), "1 done"));
+  test_ui_settle (300);
+  g_assert_true (test_ui_shows_text (GTK_WIDGET (f->window), "1 done"));
 }
 
 static void
@@ -336,7 +179,7 @@ test_filter_and_concurrency (Fixture       *f,
   g_assert_cmpuint (sluice_scheduler_get_n_running (f->scheduler), ==, 1);
 
   /* The spin button drives the semaphore live. */
-  spin = GTK_SPIN_BUTTON (find_widget_of_type (GTK_WIDGET (f->window), GTK_TYPE_SPIN_BUTTON));
+  spin = GTK_SPIN_BUTTON (test_ui_find_of_type (GTK_WIDGET (f->window), GTK_TYPE_SPIN_BUTTON));
   g_assert_nonnull (spin);
   g_assert_cmpfloat (gtk_spin_button_get_value (spin), ==, 1);
   gtk_spin_button_set_value (spin, 4);
@@ -352,8 +195,8 @@ test_filter_and_concurrency (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 4);
   sluice_window_set_filter (f->window, "active");
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 0);
-  settle (f);
-  g_assert_true (label_shows (GTK_WIDGET (f->window), "No Matching Tasks"));
+  test_ui_settle (300);
+  g_assert_true (test_ui_shows_text (GTK_WIDGET (f->window), "No Matching Tasks"));
   sluice_window_set_filter (f->window, "all");
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 5);
 }
@@ -371,15 +214,15 @@ test_details_pane (Fixture       *f,
   TEST_RUN_UNTIL (!sluice_scheduler_get_busy (f->scheduler), 10000);
 
   gtk_selection_model_select_item (selection, 0, TRUE);
-  settle (f);
-  g_assert_true (label_shows (GTK_WIDGET (f->window), sluice_task_get_title (page)));
-  g_assert_true (label_shows (GTK_WIDGET (f->window), "Headings"));
-  save_screenshot (GTK_WIDGET (f->window), "screenshot-details.png");
+  test_ui_settle (300);
+  g_assert_true (test_ui_shows_text (GTK_WIDGET (f->window), sluice_task_get_title (page)));
+  g_assert_true (test_ui_shows_text (GTK_WIDGET (f->window), "Headings"));
+  g_free (test_ui_save_screenshot (GTK_WIDGET (f->window), "screenshot-details.png"));
 
   gtk_selection_model_select_item (selection, 1, TRUE);
-  settle (f);
-  g_assert_true (label_shows (GTK_WIDGET (f->window), "SHA-256"));
-  save_screenshot (GTK_WIDGET (f->window), "screenshot-details-download.png");
+  test_ui_settle (300);
+  g_assert_true (test_ui_shows_text (GTK_WIDGET (f->window), "SHA-256"));
+  g_free (test_ui_save_screenshot (GTK_WIDGET (f->window), "screenshot-details-download.png"));
 }
 
 /* A batch as a person would see it mid-way, for the README and the
@@ -410,7 +253,7 @@ test_realistic_batch (Fixture       *f,
     TEST_RUN_UNTIL (g_get_monotonic_time () >= until, 5000);
   }
   g_assert_cmpuint (sluice_scheduler_get_n_running (f->scheduler), >, 0);
-  save_screenshot (GTK_WIDGET (f->window), "screenshot-batch.png");
+  g_free (test_ui_save_screenshot (GTK_WIDGET (f->window), "screenshot-batch.png"));
 }
 
 int

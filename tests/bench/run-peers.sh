@@ -19,10 +19,15 @@
 #   JOBS=16             transfers at once for every tool
 #   WORKLOADS="W2 W3 W1" which workloads, in this order
 #   TOOLS="sluice curl aria2c"
-#   SLUICE=path         default: _build-bench/src/app/sluice (built if missing)
+#   SLUICE=path         default: _build-bench/src/app/sluice (configured if
+#                       needed and rebuilt first); a given binary is used as is
 #   WORK=dir            default: /dev/shm/sluice-bench (must be tmpfs to be fair)
 #   NGINX_WORKERS=1     nginx worker processes
 #   PAUSE=1             seconds to sleep between runs
+#   QUIET_IDLE=90       before each run wait until the CPUs are this % idle,
+#   QUIET_WAIT=60       for at most this many seconds (the machine is shared)
+#   INSTRUCTIONS=auto   1: also count instructions (perf stat; needs CPU
+#                       counters, which most VMs, ours included, do not expose)
 #   RUN_TIMEOUT=600     seconds before a single run is killed (counts as FAILED)
 #   RESULTS=file        Markdown table (default tests/bench/results.md; with
 #                       QUICK=1 $WORK/results-quick.md so a smoke run does not
@@ -64,6 +69,10 @@ PAUSE=${PAUSE:-1}
 RUN_TIMEOUT=${RUN_TIMEOUT:-600}
 STRICT=${STRICT:-0}
 KEEP_DATA=${KEEP_DATA:-1}
+INSTRUCTIONS=${INSTRUCTIONS:-}
+QUIET_IDLE=${QUIET_IDLE:-90}
+QUIET_WAIT=${QUIET_WAIT:-60}
+SLUICE_GIVEN=${SLUICE:-}
 SLUICE=${SLUICE:-$REPO/_build-bench/src/app/sluice}
 if [[ -z $DEFAULT_RESULTS ]]; then DEFAULT_RESULTS=$WORK/results-quick.md; fi
 RESULTS=${RESULTS:-$DEFAULT_RESULTS}
@@ -96,19 +105,53 @@ ensure_tools() {
 }
 
 ensure_sluice() {
-  if [[ -x $SLUICE ]]; then return; fi
-  log "building Sluice (release) into _build-bench"
-  if [[ ! -d $REPO/_build-bench ]]; then
+  if [[ -n $SLUICE_GIVEN ]]; then
+    [[ -x $SLUICE ]] || die "no Sluice binary at $SLUICE"
+    SLUICE_REV="binary $SLUICE"
+    return
+  fi
+  # The default binary is (re)built so it is never older than the tree.
+  if [[ ! -f $REPO/_build-bench/build.ninja ]]; then
+    log "configuring _build-bench (release)"
     (cd "$REPO" && meson setup _build-bench -Dbuildtype=release >/dev/null) ||
       die "meson setup failed (build dependencies: ./build-aux/dev installs them)"
   fi
-  meson compile -C "$REPO/_build-bench" >/dev/null || die "meson compile failed"
+  log "building Sluice in _build-bench"
+  meson compile -C "$REPO/_build-bench" sluice >/dev/null || die "meson compile failed"
   [[ -x $SLUICE ]] || die "no Sluice binary at $SLUICE"
+  SLUICE_REV="$(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo '?')$( (cd "$REPO" && git diff --quiet HEAD -- src 2>/dev/null) || echo ' + uncommitted changes in src/')"
+}
+
+# CPU idle fraction (percent) over 0.5 s, from /proc/stat.
+idle_percent() {
+  local a b
+  a=($(head -1 /proc/stat)); sleep 0.5; b=($(head -1 /proc/stat))
+  local i total=0 idle
+  for ((i = 1; i < ${#a[@]}; i++)); do total=$((total + b[i] - a[i])); done
+  idle=$(((b[4] - a[4]) + (b[5] - a[5])))
+  if ((total <= 0)); then echo 100; else echo $((100 * idle / total)); fi
+}
+
+# Other work on this machine skews every figure: wait (at most QUIET_WAIT s)
+# until the CPUs are at least QUIET_IDLE % idle.  Counts the runs that had
+# to start on a busy machine.
+wait_for_quiet() {
+  local deadline=$((SECONDS + QUIET_WAIT)) idle
+  while true; do
+    idle=$(idle_percent)
+    ((idle >= QUIET_IDLE)) && return
+    if ((SECONDS >= deadline)); then
+      echo x >>"$RUNDIR/busy-runs"
+      log "  machine busy (${idle}% idle) after ${QUIET_WAIT}s; running anyway"
+      return
+    fi
+    sleep 1
+  done
 }
 
 # ------------------------------------------------------------ workloads ----
 
-WWW=$WORK/www
+if [[ $QUICK == 1 ]]; then WWW=$WORK/www-quick; else WWW=$WORK/www; fi
 OUT=$WORK/out
 RUNDIR=$WORK/run
 
@@ -300,6 +343,7 @@ run_one() {
   mkdir -p "$OUT" "$logdir"
   sync
   sleep "$PAUSE"
+  wait_for_quiet
   local cmd=()
   case $tool in
     sluice) cmd=("$SLUICE" --headless -j "$JOBS" --per-host "$JOBS" -o "$OUT" -i "$lists/urls.txt") ;;
@@ -308,12 +352,16 @@ run_one() {
                  -d "$OUT" -i "$lists/aria2.list") ;;
     *) die "unknown tool $tool" ;;
   esac
+  local wrap=()
+  if [[ $INSTRUCTIONS == 1 ]]; then
+    wrap=(perf stat -x, -e instructions -o "$logdir/perf" --)
+  fi
   local rc=0 t0 t1
   # GNU time gives CPU and peak RSS; its %e has only 10 ms resolution, so
   # wall time comes from the shell clock (adds ~2 ms of fork/exec).
   t0=$EPOCHREALTIME
   timeout -k 5 "$RUN_TIMEOUT" /usr/bin/time -f '%e %U %S %M' -o "$logdir/time" \
-    "${cmd[@]}" >"$logdir/stdout" 2>"$logdir/stderr" </dev/null || rc=$?
+    "${wrap[@]}" "${cmd[@]}" >"$logdir/stdout" 2>"$logdir/stderr" </dev/null || rc=$?
   t1=$EPOCHREALTIME
   local why=""
   if ((rc != 0)); then
@@ -329,10 +377,14 @@ run_one() {
     echo "FAILED ${why//$'\n'/; }"
     return
   fi
-  local user sys rss
+  local user sys rss instr=-
   read -r _ user sys rss < <(tail -1 "$logdir/time")
-  awk -v a="$t0" -v b="$t1" -v u="$user" -v s="$sys" -v m="$rss" \
-    'BEGIN { printf "%.4f %s %s %s\n", b - a, u, s, m }'
+  if [[ $INSTRUCTIONS == 1 ]]; then
+    instr=$(awk -F, '$3 ~ /^instructions/ && $1 ~ /^[0-9]+$/ {print $1}' "$logdir/perf")
+    instr=${instr:--}
+  fi
+  awk -v a="$t0" -v b="$t1" -v u="$user" -v s="$sys" -v m="$rss" -v i="$instr" \
+    'BEGIN { printf "%.4f %s %s %s %s\n", b - a, u, s, m, i }'
   rm -rf "$logdir"
 }
 
@@ -344,6 +396,15 @@ median() { # numbers on stdin -> median
 
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer"
 ensure_tools
+if [[ -z $INSTRUCTIONS ]]; then
+  # Only where the CPU's counters are visible (not in most VMs).
+  if command -v perf >/dev/null &&
+     perf stat -x, -e instructions -- true 2>&1 >/dev/null | grep -q '^[0-9][0-9]*,'; then
+    INSTRUCTIONS=1
+  else
+    INSTRUCTIONS=0
+  fi
+fi
 ensure_sluice
 mkdir -p "$WORK" "$WWW" "$RUNDIR"
 fstype=$(stat -f -c %T "$WORK")
@@ -355,7 +416,7 @@ for w in $WORKLOADS; do
 done
 start_nginx
 for w in $WORKLOADS; do make_lists "$w"; done
-rm -rf "$RUNDIR/logs"
+rm -rf "$RUNDIR/logs" "$RUNDIR/busy-runs"
 RAW=$RUNDIR/raw.tsv
 : >"$RAW"
 
@@ -374,8 +435,8 @@ for w in $WORKLOADS; do
         any_failed=1
         log "  $w $t round $r: $res (logs in $RUNDIR/logs/$w-$t-$r)"
       else
-        read -r wall user sys rss <<<"$res"
-        log "  $w $t round $r: ${wall}s wall, $(awk -v u="$user" -v s="$sys" 'BEGIN{print u+s}')s CPU, $((rss / 1024)) MiB"
+        read -r wall user sys rss instr <<<"$res"
+        log "  $w $t round $r: ${wall}s wall, $(awk -v u="$user" -v s="$sys" 'BEGIN{print u+s}')s CPU, $((rss / 1024)) MiB, $instr instructions"
       fi
       printf '%s\t%s\t%s\t%s\n' "$w" "$t" "$r" "$res" >>"$RAW"
     done
@@ -385,7 +446,7 @@ rm -rf "$OUT"
 
 # ---------------------------------------------------------------- table ----
 
-declare -A MED_WALL MED_CPU MED_RSS OKRUNS
+declare -A MED_WALL MED_CPU MED_RSS OKRUNS MAX_WALL MED_INSTR
 for w in $WORKLOADS; do
   for t in "${tool_list[@]}"; do
     ok=$(awk -F'\t' -v w="$w" -v t="$t" '$1 == w && $2 == t && $4 !~ /^FAILED/' "$RAW")
@@ -394,6 +455,8 @@ for w in $WORKLOADS; do
     MED_WALL[$w.$t]=$(awk -F'\t' '{split($4, a, " "); print a[1]}' <<<"$ok" | median)
     MED_CPU[$w.$t]=$(awk -F'\t' '{split($4, a, " "); print a[2] + a[3]}' <<<"$ok" | median)
     MED_RSS[$w.$t]=$(awk -F'\t' '{split($4, a, " "); print a[4]}' <<<"$ok" | median)
+    MAX_WALL[$w.$t]=$(awk -F'\t' '{split($4, a, " "); print a[1]}' <<<"$ok" | sort -g | tail -1)
+    MED_INSTR[$w.$t]=$(awk -F'\t' '{split($4, a, " "); if (a[5] ~ /^[0-9]+$/) print a[5] / 1e9}' <<<"$ok" | median || true)
   done
 done
 
@@ -402,15 +465,20 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 TABLE=$RUNDIR/table.md
 TARGETS=$RUNDIR/targets.md
 {
-  echo "| Workload | Tool | OK runs | Wall s (median) | CPU s (median) | Peak RSS MiB (median) | Throughput MB/s | Sluice/curl |"
-  echo "|---|---|---:|---:|---:|---:|---:|---|"
+  if [[ $INSTRUCTIONS == 1 ]]; then
+    icol=" Instructions ×10⁹ (median) |"; isep="---:|"
+  else
+    icol=""; isep=""
+  fi
+  echo "| Workload | Tool | OK runs | Wall s (median) | Wall s (max) | CPU s (median) |$icol Peak RSS MiB (median) | Throughput MB/s | Sluice/curl |"
+  echo "|---|---|---:|---:|---:|---:|$isep---:|---:|---|"
   for w in $WORKLOADS; do
     workload_params "$w"
     total=$((W_COUNT * W_SIZE))
     for t in "${tool_list[@]}"; do
       okn=${OKRUNS[$w.$t]:-0}
       if [[ -z ${MED_WALL[$w.$t]:-} ]]; then
-        echo "| $w $(describe_workload "$W_COUNT" "$W_SIZE") | $t | $okn/$ROUNDS | FAILED | | | | |"
+        echo "| $w $(describe_workload "$W_COUNT" "$W_SIZE") | $t | $okn/$ROUNDS | FAILED | | |${icol:+ |} | | |"
         continue
       fi
       wall=${MED_WALL[$w.$t]}
@@ -422,9 +490,14 @@ TARGETS=$RUNDIR/targets.md
           cmp="wall $(ratio "$wall" "${MED_WALL[$w.curl]}")×"
         fi
       fi
-      printf '| %s %s | %s | %s/%s | %.3f | %.3f | %.1f | %.0f | %s |\n' \
+      instr=""
+      if [[ $INSTRUCTIONS == 1 ]]; then
+        instr=" ${MED_INSTR[$w.$t]:-n/a} |"
+        [[ -n ${MED_INSTR[$w.$t]:-} ]] && instr=" $(printf '%.2f' "${MED_INSTR[$w.$t]}") |"
+      fi
+      printf '| %s %s | %s | %s/%s | %.3f | %.3f | %.3f |%s %.1f | %.0f | %s |\n' \
         "$w" "$(describe_workload "$W_COUNT" "$W_SIZE")" "$t" "$okn" "$ROUNDS" \
-        "$wall" "${MED_CPU[$w.$t]}" "$(awk -v k="${MED_RSS[$w.$t]}" 'BEGIN{print k/1024}')" \
+        "$wall" "${MAX_WALL[$w.$t]}" "${MED_CPU[$w.$t]}" "$instr" "$(awk -v k="${MED_RSS[$w.$t]}" 'BEGIN{print k/1024}')" \
         "$(awk -v b="$total" -v s="$wall" 'BEGIN{print (s > 0 ? b / s / 1e6 : 0)}')" "$cmp"
     done
   done
@@ -459,9 +532,16 @@ cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 HEADER=$RUNDIR/header.md
 {
   echo "Run $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) × ${cpu_model:-unknown CPU}, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, $(uname -sr)."
-  echo "Sluice $(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo '?')$( (cd "$REPO" && git diff --quiet HEAD -- src 2>/dev/null) || echo ' (src modified)'),"
+  echo "Sluice $SLUICE_REV (as built when the run started),"
   echo "$(curl --version | head -1 | cut -d' ' -f1-2), aria2c $(aria2c --version | head -1 | awk '{print $3}'), nginx $("$NGINX" -v 2>&1 | sed 's|.*/||') ($NGINX_WORKERS worker),"
-  echo "-j $JOBS, $ROUNDS round(s)$([[ $QUICK == 1 ]] && echo ', QUICK=1 (smoke sizes)'); files served from and written to tmpfs. MB = 10⁶ bytes."
+  echo "-j $JOBS, $ROUNDS round(s)$([[ $QUICK == 1 ]] && echo ', QUICK=1 (smoke sizes)' || true); files served from and written to tmpfs. MB = 10⁶ bytes."
+  if [[ $INSTRUCTIONS == 1 ]]; then
+    echo "Instructions (user+kernel, \`perf stat\`) hardly move with other load on the machine: compare those when wall and CPU times are noisy."
+  fi
+  busy=$(wc -l <"$RUNDIR/busy-runs" 2>/dev/null || echo 0)
+  if ((busy > 0)); then
+    echo "**$busy run(s) started while the machine was busy with other work (< ${QUIET_IDLE}% idle after ${QUIET_WAIT} s): treat the figures with care.**"
+  fi
 } >"$HEADER"
 
 { echo; cat "$HEADER"; echo; cat "$TABLE"; echo; cat "$TARGETS"; echo; } >&2

@@ -1,0 +1,191 @@
+/* test-ui-utils.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "sluice-application.h"
+#include "test-ui-utils.h"
+#include "test-utils.h"
+
+static gboolean
+window_has_drawn (gpointer data)
+{
+  GtkWidget *widget = data;
+
+  return gtk_widget_get_mapped (widget) &&
+         gtk_widget_get_width (widget) > 0 &&
+         gtk_widget_get_height (widget) > 0;
+}
+
+void
+test_ui_present_and_wait (GtkWindow *window)
+{
+  gtk_window_present (window);
+  test_run_until (window_has_drawn, window, 10000, "the window to be mapped");
+}
+
+void
+test_ui_settle (guint ms)
+{
+  gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  TEST_RUN_UNTIL (g_get_monotonic_time () >= until, ms + 5000);
+}
+
+typedef struct {
+  GtkWidget *widget;
+  char      *path;
+  gboolean   saved;
+} Shot;
+
+static void
+on_after_paint (GdkFrameClock *clock,
+                Shot          *shot)
+{
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  GskRenderer *renderer;
+  int width, height;
+
+  if (shot->saved)
+    return;
+  width = gtk_widget_get_width (shot->widget);
+  height = gtk_widget_get_height (shot->widget);
+  paintable = gtk_widget_paintable_new (shot->widget);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+  renderer = gtk_native_get_renderer (gtk_widget_get_native (shot->widget));
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_nonnull (texture);
+  g_assert_cmpint (gdk_texture_get_width (texture), ==, width);
+  g_assert_true (gdk_texture_save_to_png (texture, shot->path));
+  shot->saved = TRUE;
+}
+
+char *
+test_ui_save_screenshot (GtkWidget  *widget,
+                         const char *name)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+  Shot shot = { widget, g_test_build_filename (G_TEST_BUILT, name, NULL), FALSE };
+  gulong id;
+
+  g_assert_nonnull (clock);
+  id = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), &shot);
+  gtk_widget_queue_draw (widget);
+  TEST_RUN_UNTIL (shot.saved, 5000);
+  g_signal_handler_disconnect (clock, id);
+  g_test_message ("screenshot: %s", shot.path);
+  return shot.path;
+}
+
+/* Depth-first, first match. */
+static GtkWidget *
+find_widget (GtkWidget *root,
+             gboolean (*match) (GtkWidget *widget, gconstpointer data),
+             gconstpointer data)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (match (child, data))
+        return child;
+      found = find_widget (child, match, data);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+is_button_with_tooltip (GtkWidget     *widget,
+                        gconstpointer  tooltip)
+{
+  return GTK_IS_BUTTON (widget) && gtk_widget_get_visible (widget) &&
+         g_strcmp0 (gtk_widget_get_tooltip_text (widget), tooltip) == 0;
+}
+
+GtkWidget *
+test_ui_find_button (GtkWidget  *root,
+                     const char *tooltip)
+{
+  return find_widget (root, is_button_with_tooltip, tooltip);
+}
+
+static gboolean
+is_of_type (GtkWidget     *widget,
+            gconstpointer  type)
+{
+  return g_type_is_a (G_OBJECT_TYPE (widget), GPOINTER_TO_SIZE (type));
+}
+
+GtkWidget *
+test_ui_find_of_type (GtkWidget *root,
+                      GType      type)
+{
+  return find_widget (root, is_of_type, GSIZE_TO_POINTER (type));
+}
+
+static gboolean
+has_id (GtkWidget     *widget,
+        gconstpointer  id)
+{
+  return g_strcmp0 (gtk_buildable_get_buildable_id (GTK_BUILDABLE (widget)), id) == 0;
+}
+
+GtkWidget *
+test_ui_find_by_id (GtkWidget  *root,
+                    const char *id)
+{
+  return find_widget (root, has_id, id);
+}
+
+static gboolean
+shows_text (GtkWidget     *widget,
+            gconstpointer  text)
+{
+  if (!gtk_widget_get_mapped (widget))
+    return FALSE;
+  if (GTK_IS_LABEL (widget))
+    return strstr (gtk_label_get_label (GTK_LABEL (widget)), text) != NULL;
+  if (GTK_IS_INSCRIPTION (widget))
+    return gtk_inscription_get_text (GTK_INSCRIPTION (widget)) != NULL &&
+           strstr (gtk_inscription_get_text (GTK_INSCRIPTION (widget)), text) != NULL;
+  return FALSE;
+}
+
+gboolean
+test_ui_shows_text (GtkWidget  *root,
+                    const char *text)
+{
+  return find_widget (root, shows_text, text) != NULL;
+}
+
+/* One application per test program, as in real life: windows come and go,
+ * the scheduler stays. */
+SluiceApplication *
+test_ui_get_application (void)
+{
+  static SluiceApplication *app;
+  g_autoptr(GError) error = NULL;
+
+  if (app != NULL)
+    return app;
+  app = sluice_application_new ();
+  /* Tests run side by side on one session bus: don't find each other. */
+  g_application_set_flags (G_APPLICATION (app),
+                           g_application_get_flags (G_APPLICATION (app)) | G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  /* No notification server on the test bus, and the window is never
+   * focused under Xvfb: every finished batch would try to notify. */
+  g_settings_set_boolean (sluice_application_get_settings (app), "notify-when-done", FALSE);
+  return app;
+}

@@ -1,0 +1,38 @@
+/* test-ui-utils.h: looking at and poking a real window in UI tests
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "sluice-application.h"
+
+G_BEGIN_DECLS
+
+/* Presents the window and runs the loop until it is mapped with a size. */
+void       test_ui_present_and_wait (GtkWindow  *window);
+/* Runs the main loop for ms milliseconds: layout, paint, timers. */
+void       test_ui_settle           (guint       ms);
+/* Renders the widget, right after a frame was painted (a live table
+ * relayouts often, and mid-layout it renders nothing), into a PNG in the
+ * build directory; returns its path. */
+char      *test_ui_save_screenshot  (GtkWidget  *widget,
+                                     const char *name);
+
+/* Widgets found the way a screen reader finds them. */
+GtkWidget *test_ui_find_button      (GtkWidget  *root,
+                                     const char *tooltip);
+GtkWidget *test_ui_find_of_type     (GtkWidget  *root,
+                                     GType       type);
+/* A template child by its id in the .ui file, or NULL. */
+GtkWidget *test_ui_find_by_id       (GtkWidget  *root,
+                                     const char *id);
+/* Whether a mapped label or inscription shows text (contains it). */
+gboolean   test_ui_shows_text       (GtkWidget  *root,
+                                     const char *text);
+/* The program's one SluiceApplication, registered (non-unique), with
+ * notifications off. */
+SluiceApplication *test_ui_get_application (void);
+
+G_END_DECLS
