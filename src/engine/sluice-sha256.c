@@ -13,7 +13,7 @@
 /* Past this many bytes, hashing moves to a worker thread: a large download
  * then reads and writes on the main thread while another core hashes.  Small
  * files stay inline, where a thread hand-off would cost more than it saves. */
-#define ASYNC_AFTER_BYTES (1024 * 1024)
+#define ASYNC_AFTER_BYTES (64 * 1024)
 /* Chunks queued at most; beyond, update() waits (back-pressure). */
 #define MAX_QUEUED_BYTES (8 * 1024 * 1024)
 
