@@ -3,7 +3,10 @@
  * Sends with soup_session_send_async() and reads the body with a pollable
  * non-blocking loop into our own large buffer: libsoup's splice helpers copy
  * 8 KiB at a time.  A watchdog fails the attempt when nothing arrives for
- * the timeout, whatever phase it is in, so a transfer never hangs.
+ * the timeout, whatever phase it is in, so a transfer never hangs.  While
+ * the response headers come in (which libsoup does not report byte by
+ * byte), libsoup's own I/O timeout on the connection catches silence, and
+ * the watchdog only a server that dribbles them for many timeouts.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

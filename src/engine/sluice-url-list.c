@@ -530,7 +530,8 @@ parse_text (const char    *text,
   g_autoptr(SluiceUrlList) self = g_object_new (SLUICE_TYPE_URL_LIST, NULL);
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
   const char *p = text;
-  const char *end = text + length;
+  /* text may be NULL with length 0, and NULL + 0 is undefined. */
+  const char *end = length > 0 ? text + length : text;
   guint line_no = 0;
 
   while (p < end)

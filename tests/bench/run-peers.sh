@@ -436,7 +436,7 @@ for w in $WORKLOADS; do
         log "  $w $t round $r: $res (logs in $RUNDIR/logs/$w-$t-$r)"
       else
         read -r wall user sys rss instr <<<"$res"
-        log "  $w $t round $r: ${wall}s wall, $(awk -v u="$user" -v s="$sys" 'BEGIN{print u+s}')s CPU, $((rss / 1024)) MiB, $instr instructions"
+        log "  $w $t round $r: ${wall}s wall, $(awk -v u="$user" -v s="$sys" 'BEGIN{print u+s}')s CPU, $((rss / 1024)) MiB$([[ $instr == - ]] || echo ", $instr instructions")"
       fi
       printf '%s\t%s\t%s\t%s\n' "$w" "$t" "$r" "$res" >>"$RAW"
     done

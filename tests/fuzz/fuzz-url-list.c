@@ -47,7 +47,9 @@ check_url (const char *url)
   g_autoptr(GUri) uri = NULL;
   g_autoptr(SluiceUrlList) again = NULL;
   g_autofree char *redacted = NULL;
-  const char *password;
+  const char *userinfo;
+  const char *separator;
+  gsize separator_len;
 
   FUZZ_CHECK (g_str_has_prefix (url, "http://") || g_str_has_prefix (url, "https://"));
   for (const char *p = url; *p != '\0'; p++)
@@ -63,25 +65,35 @@ check_url (const char *url)
   FUZZ_CHECK (sluice_url_list_get_n_urls (again) == 1);
   FUZZ_CHECK (strcmp (sluice_url_list_get_url (again, 0), url) == 0);
 
-  /* A password never survives redaction. */
+  /* A password never survives redaction: the user info is cut at its
+   * first colon, literal or percent-encoded (libsoup writes "user:pw" back
+   * as "user%3Apw" after a redirect), and the rest shown as "***". */
   redacted = sluice_url_redact (url);
-  password = g_uri_get_password (uri);
-  if (password == NULL)
+  userinfo = g_uri_get_userinfo (uri);
+  separator = userinfo != NULL ? strchr (userinfo, ':') : NULL;
+  separator_len = 1;
+  if (userinfo != NULL && separator == NULL)
     {
-      /* (GUri without HAS_PASSWORD keeps it inside the user info.) */
-      g_autoptr(GUri) split = g_uri_parse (url, G_URI_FLAGS_ENCODED | G_URI_FLAGS_HAS_PASSWORD, NULL);
+      for (const char *p = userinfo; p[0] != '\0' && p[1] != '\0' && p[2] != '\0'; p++)
+        if (p[0] == '%' && p[1] == '3' && (p[2] == 'A' || p[2] == 'a'))
+          {
+            separator = p;
+            separator_len = 3;
+            break;
+          }
+    }
+  if (separator == NULL || separator[separator_len] == '\0')
+    FUZZ_CHECK (strcmp (redacted, url) == 0);
+  else
+    {
+      g_autoptr(GUri) hidden = g_uri_parse (redacted, G_URI_FLAGS_ENCODED | G_URI_FLAGS_SCHEME_NORMALIZE, NULL);
+      g_autofree char *expected = g_strdup_printf ("%.*s***", (int) (separator + separator_len - userinfo),
+                                                   userinfo);
 
-      if (split != NULL && g_uri_get_password (split) != NULL && *g_uri_get_password (split) != '\0')
-        {
-          g_autoptr(GUri) hidden = g_uri_parse (redacted, G_URI_FLAGS_ENCODED | G_URI_FLAGS_HAS_PASSWORD, NULL);
-
-          FUZZ_CHECK (hidden != NULL);
-          FUZZ_CHECK (g_strcmp0 (g_uri_get_password (hidden), "***") == 0);
-          FUZZ_CHECK (g_strcmp0 (g_uri_get_user (hidden), g_uri_get_user (split)) == 0);
-          FUZZ_CHECK (g_strcmp0 (g_uri_get_host (hidden), g_uri_get_host (split)) == 0);
-        }
-      else
-        FUZZ_CHECK (strcmp (redacted, url) == 0);
+      FUZZ_CHECK (hidden != NULL);
+      FUZZ_CHECK (g_strcmp0 (g_uri_get_userinfo (hidden), expected) == 0);
+      FUZZ_CHECK (g_strcmp0 (g_uri_get_host (hidden), g_uri_get_host (uri)) == 0);
+      FUZZ_CHECK (g_strcmp0 (g_uri_get_path (hidden), g_uri_get_path (uri)) == 0);
     }
 }
 
