@@ -474,27 +474,37 @@ on_import_response (GtkNativeDialog *chooser,
                     SluiceWindow    *self)
 {
   g_autoptr(GFile) file = NULL;
-  g_autofree char *contents = NULL;
-  g_autoptr(GError) error = NULL;
 
   if (response == GTK_RESPONSE_ACCEPT)
     file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
   gtk_native_dialog_destroy (chooser);
   g_object_unref (chooser);
 
-  if (file == NULL)
-    return;
+  if (file != NULL)
+    sluice_window_import_file (self, file);
+}
+
+/* A text file of URLs goes through the Add dialog, like a paste. */
+GtkWindow *
+sluice_window_import_file (SluiceWindow *self,
+                           GFile        *file)
+{
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail (SLUICE_IS_WINDOW (self), NULL);
+
   if (!g_file_load_contents (file, NULL, &contents, NULL, NULL, &error))
     {
       show_toast (self, error->message);
-      return;
+      return NULL;
     }
   if (!g_utf8_validate (contents, -1, NULL))
     {
       show_toast (self, _("That file is not text"));
-      return;
+      return NULL;
     }
-  sluice_window_open_add_dialog (self, contents);
+  return sluice_window_open_add_dialog (self, contents);
 }
 
 static void
@@ -765,17 +775,28 @@ on_export_response (GtkNativeDialog *chooser,
 {
   g_autoptr(GFile) file = NULL;
   gboolean visible_only = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (chooser), "sluice-visible-only"));
-  g_autofree char *basename = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-  char *contents;
-  gsize length = 0;
 
   if (response == GTK_RESPONSE_ACCEPT)
     file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
   gtk_native_dialog_destroy (chooser);
   g_object_unref (chooser);
-  if (file == NULL)
-    return;
+  if (file != NULL)
+    sluice_window_export (self, file, visible_only);
+}
+
+/* Writes the results (CSV for a .csv name, else JSON) and says so in a
+ * toast; the data is taken now, the file written asynchronously. */
+void
+sluice_window_export (SluiceWindow *self,
+                      GFile        *file,
+                      gboolean      visible_only)
+{
+  g_autofree char *basename = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  char *contents;
+  gsize length = 0;
+
+  g_return_if_fail (SLUICE_IS_WINDOW (self));
 
   basename = g_file_get_basename (file);
   contents = export_tasks (visible_only ? G_LIST_MODEL (self->sort_model) : G_LIST_MODEL (self->scheduler),

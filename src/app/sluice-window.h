@@ -24,6 +24,13 @@ void           sluice_window_add_urls         (SluiceWindow      *self,
 /* Opens the Add dialog with text in it (NULL: empty). */
 GtkWindow     *sluice_window_open_add_dialog  (SluiceWindow      *self,
                                                const char        *text);
+/* Opens the Add dialog with the file's text (NULL and a toast if unreadable). */
+GtkWindow     *sluice_window_import_file      (SluiceWindow      *self,
+                                               GFile             *file);
+/* Saves the shown rows (or all tasks) as CSV (a .csv name) or JSON. */
+void           sluice_window_export           (SluiceWindow      *self,
+                                               GFile             *file,
+                                               gboolean           visible_only);
 GtkColumnView *sluice_window_get_column_view  (SluiceWindow      *self);
 void           sluice_window_show_toast       (SluiceWindow      *self,
                                                const char        *text);
