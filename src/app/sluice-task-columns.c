@@ -15,6 +15,7 @@
 #include "sluice-format.h"
 #include "sluice-task-columns.h"
 #include "sluice-task.h"
+#include "sluice-url-list.h"
 
 #define TICK_SECONDS 1
 
@@ -296,7 +297,11 @@ update_cell (Cell *cell)
         g_autofree char *name = sluice_format_name (task);
         set_label (cell->label, name);
       }
-      set_label (cell->sublabel, sluice_task_get_uri (task));
+      {
+        /* A password in a URL is nobody's business on screen. */
+        g_autofree char *shown = sluice_url_redact (sluice_task_get_uri (task));
+        set_label (cell->sublabel, shown);
+      }
       break;
     case SLUICE_COLUMN_PROGRESS:
       update_progress (cell);

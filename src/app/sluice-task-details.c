@@ -12,6 +12,7 @@
 
 #include "sluice-format.h"
 #include "sluice-task-details.h"
+#include "sluice-url-list.h"
 
 #define REFRESH_MS 250
 
@@ -117,6 +118,8 @@ rebuild (SluiceTaskDetails *self)
   g_autofree char *elapsed = NULL;
   g_autofree char *attempts = NULL;
   g_autofree char *error = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *final_url = NULL;
 
   while ((child = gtk_widget_get_first_child (self->grid)) != NULL)
     gtk_grid_remove (GTK_GRID (self->grid), child);
@@ -134,9 +137,13 @@ rebuild (SluiceTaskDetails *self)
   }
 
   add_row (self, _("State"), sluice_format_state_label (task), FALSE);
-  add_row (self, _("URL"), sluice_task_get_uri (task), TRUE);
-  if (g_strcmp0 (sluice_task_get_final_uri (task), sluice_task_get_uri (task)) != 0)
-    add_row (self, _("Final URL"), sluice_task_get_final_uri (task), TRUE);
+  /* Shown (and copied) without any password the URL carries. */
+  url = sluice_url_redact (sluice_task_get_uri (task));
+  add_row (self, _("URL"), url, TRUE);
+  if (sluice_task_get_final_uri (task) != NULL)
+    final_url = sluice_url_redact (sluice_task_get_final_uri (task));
+  if (g_strcmp0 (final_url, url) != 0)
+    add_row (self, _("Final URL"), final_url, TRUE);
   if (sluice_task_get_http_status (task) != 0)
     status = g_strdup_printf ("%u", sluice_task_get_http_status (task));
   add_row (self, _("HTTP status"), status, FALSE);
