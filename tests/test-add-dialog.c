@@ -12,18 +12,6 @@
 
 /* Helpers */
 
-static GtkWidget *
-get_widget (gpointer    dialog,
-            const char *id)
-{
-  GtkWidget *widget = test_ui_find_by_id (GTK_WIDGET (dialog), id);
-
-  if (widget == NULL)
-    g_error ("no widget with id %s", id);
-
-  return widget;
-}
-
 static GSettings *
 new_settings (void)
 {
@@ -47,7 +35,7 @@ static GPtrArray *
 get_refused_texts (SluiceAddDialog *dialog)
 {
   /* A collapsed expander keeps its child out of the widget tree. */
-  GtkExpander *expander = GTK_EXPANDER (get_widget (dialog, "refused_expander"));
+  GtkExpander *expander = GTK_EXPANDER (test_ui_get_by_id (dialog, "refused_expander"));
   GtkWidget *box = test_ui_find_by_id (gtk_expander_get_child (expander), "refused_box");
   GPtrArray *texts = g_ptr_array_new ();
 
@@ -90,14 +78,14 @@ test_add_dialog_summary (void)
 
   g_assert_cmpstr (sluice_add_dialog_get_summary (dialog), ==, "3 URLs · 1 refused · 1 duplicate");
   g_assert_true (sluice_add_dialog_get_can_add (dialog));
-  g_assert_true (gtk_widget_get_sensitive (get_widget (dialog, "add_button")));
+  g_assert_true (gtk_widget_get_sensitive (test_ui_get_by_id (dialog, "add_button")));
 
   list = sluice_add_dialog_get_url_list (dialog);
   g_assert_nonnull (list);
   g_assert_cmpuint (sluice_url_list_get_n_urls (list), ==, 3);
   g_assert_cmpstr (sluice_url_list_get_url (list, 2), ==, "http://example.org/d.tar.gz");
 
-  g_assert_true (gtk_widget_get_visible (get_widget (dialog, "refused_expander")));
+  g_assert_true (gtk_widget_get_visible (test_ui_get_by_id (dialog, "refused_expander")));
   refused = get_refused_texts (dialog);
   g_assert_cmpuint (refused->len, ==, 1);
   g_assert_true (g_str_has_prefix (refused->pdata[0], "Line 3: "));
@@ -108,8 +96,8 @@ test_add_dialog_summary (void)
   wait_for_parse (dialog);
   g_assert_cmpstr (sluice_add_dialog_get_summary (dialog), ==, "No URLs yet");
   g_assert_false (sluice_add_dialog_get_can_add (dialog));
-  g_assert_false (gtk_widget_get_visible (get_widget (dialog, "refused_expander")));
-  g_assert_true (gtk_widget_get_visible (get_widget (dialog, "hint_label")));
+  g_assert_false (gtk_widget_get_visible (test_ui_get_by_id (dialog, "refused_expander")));
+  g_assert_true (gtk_widget_get_visible (test_ui_get_by_id (dialog, "hint_label")));
 
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
@@ -130,7 +118,7 @@ test_add_dialog_only_invalid (void)
 
   g_assert_cmpstr (sluice_add_dialog_get_summary (dialog), ==, "0 URLs · 2 refused");
   g_assert_false (sluice_add_dialog_get_can_add (dialog));
-  g_assert_false (gtk_widget_get_sensitive (get_widget (dialog, "add_button")));
+  g_assert_false (gtk_widget_get_sensitive (test_ui_get_by_id (dialog, "add_button")));
 
   refused = get_refused_texts (dialog);
   g_assert_cmpuint (refused->len, ==, 2);
@@ -183,9 +171,9 @@ test_add_dialog_kind (void)
   /* The default comes from the settings. */
   g_settings_set_enum (settings, "default-kind", SLUICE_TASK_KIND_SCRAPE);
   dialog = sluice_add_dialog_new (NULL, settings);
-  download_button = GTK_TOGGLE_BUTTON (get_widget (dialog, "download_button"));
-  scrape_button = GTK_TOGGLE_BUTTON (get_widget (dialog, "scrape_button"));
-  folder_row = get_widget (dialog, "folder_row");
+  download_button = GTK_TOGGLE_BUTTON (test_ui_get_by_id (dialog, "download_button"));
+  scrape_button = GTK_TOGGLE_BUTTON (test_ui_get_by_id (dialog, "scrape_button"));
+  folder_row = test_ui_get_by_id (dialog, "folder_row");
 
   g_assert_cmpint (sluice_add_dialog_get_kind (dialog), ==, SLUICE_TASK_KIND_SCRAPE);
   g_assert_true (gtk_toggle_button_get_active (scrape_button));
@@ -226,7 +214,7 @@ test_add_dialog_folder (void)
   dialog = sluice_add_dialog_new (NULL, settings);
   g_assert_cmpstr (sluice_add_dialog_get_directory (dialog), ==, tmp);
 
-  folder_row = ADW_ACTION_ROW (get_widget (dialog, "folder_row"));
+  folder_row = ADW_ACTION_ROW (test_ui_get_by_id (dialog, "folder_row"));
   expected = g_filename_display_name (tmp);
   g_assert_true (g_str_has_suffix (adw_action_row_get_subtitle (folder_row),
                                    strrchr (expected, '/')));
@@ -312,7 +300,7 @@ test_add_dialog_add (void)
   wait_for_parse (dialog);
 
   /* A realized button shows itself pressed for a moment, then clicks. */
-  g_assert_true (gtk_widget_activate (get_widget (dialog, "add_button")));
+  g_assert_true (gtk_widget_activate (test_ui_get_by_id (dialog, "add_button")));
   TEST_RUN_UNTIL (record.n_emitted > 0, 5000);
 
   g_assert_cmpuint (record.n_emitted, ==, 1);
@@ -450,10 +438,10 @@ test_add_dialog_long_text (void)
   g_autofree char *copy = NULL;
   g_autofree char *shown = NULL;
   SluiceAddDialog *dialog = sluice_add_dialog_new (NULL, settings);
-  GtkTextView *text_view = GTK_TEXT_VIEW (get_widget (dialog, "text_view"));
+  GtkTextView *text_view = GTK_TEXT_VIEW (test_ui_get_by_id (dialog, "text_view"));
   GtkTextBuffer *buffer = gtk_text_view_get_buffer (text_view);
-  GtkWidget *preview_bar = get_widget (dialog, "preview_bar");
-  GtkLabel *preview_label = GTK_LABEL (get_widget (dialog, "preview_label"));
+  GtkWidget *preview_bar = test_ui_get_by_id (dialog, "preview_bar");
+  GtkLabel *preview_label = GTK_LABEL (test_ui_get_by_id (dialog, "preview_label"));
   GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (text_view));
   GtkTextIter start, end;
 
@@ -489,7 +477,7 @@ test_add_dialog_long_text (void)
   g_assert_cmpstr (sluice_add_dialog_get_summary (dialog), ==, "No URLs yet");
   g_assert_true (gtk_text_view_get_editable (text_view));
   g_assert_false (gtk_widget_get_visible (preview_bar));
-  g_assert_true (gtk_widget_get_visible (get_widget (dialog, "hint_label")));
+  g_assert_true (gtk_widget_get_visible (test_ui_get_by_id (dialog, "hint_label")));
 
   /* A short paste goes into the view at the cursor … */
   gdk_clipboard_set_text (clipboard, more);
@@ -530,7 +518,7 @@ test_add_dialog_not_utf8 (void)
   refused = get_refused_texts (dialog);
   g_assert_cmpuint (refused->len, ==, 1);
   g_assert_true (g_str_has_prefix (refused->pdata[0], "Line 2: Not valid UTF-8"));
-  g_assert_true (gtk_widget_get_visible (get_widget (dialog, "preview_bar")));
+  g_assert_true (gtk_widget_get_visible (test_ui_get_by_id (dialog, "preview_bar")));
 
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
@@ -589,7 +577,7 @@ test_add_dialog_large (void)
   g_autofree char *expected = g_strdup_printf ("%u URLs", n_lines);
   g_autofree char *expected_typed = g_strdup_printf ("%u URLs · 1 refused", n_editable);
   SluiceAddDialog *dialog = sluice_add_dialog_new (NULL, settings);
-  GtkWidget *text_view = get_widget (dialog, "text_view");
+  GtkWidget *text_view = test_ui_get_by_id (dialog, "text_view");
   GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (text_view));
   GdkClipboard *clipboard = gtk_widget_get_clipboard (text_view);
   StallProbe probe = { 0 };
@@ -758,7 +746,7 @@ test_add_dialog_screenshot (void)
                               "https://cdn.example.net/slides/closing remarks.pdf\n"
                               "http://example.com:8080/schedule.ics\n");
   wait_for_parse (dialog);
-  gtk_expander_set_expanded (GTK_EXPANDER (get_widget (dialog, "refused_expander")), TRUE);
+  gtk_expander_set_expanded (GTK_EXPANDER (test_ui_get_by_id (dialog, "refused_expander")), TRUE);
   test_ui_settle (500);
 
   png = test_ui_save_screenshot (GTK_WIDGET (dialog), "add-dialog.png");

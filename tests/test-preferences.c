@@ -11,18 +11,6 @@
 #include "test-ui-utils.h"
 #include "test-utils.h"
 
-static GtkWidget *
-get_widget (gpointer    window,
-            const char *id)
-{
-  GtkWidget *widget = test_ui_find_by_id (GTK_WIDGET (window), id);
-
-  if (widget == NULL)
-    g_error ("no widget with id %s", id);
-
-  return widget;
-}
-
 static GSettings *
 new_settings (void)
 {
@@ -52,12 +40,12 @@ test_preferences_opens (void)
   test_ui_settle (500);
 
   /* The widgets show the defaults. */
-  g_assert_cmpint (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (get_widget (window, "max_concurrent_spin"))), ==, 8);
-  g_assert_cmpint (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (get_widget (window, "max_per_host_spin"))), ==, 6);
-  g_assert_cmpint (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (get_widget (window, "timeout_spin"))), ==, 30);
-  g_assert_cmpint (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (get_widget (window, "max_retries_spin"))), ==, 3);
-  g_assert_true (gtk_switch_get_active (GTK_SWITCH (get_widget (window, "notify_switch"))));
-  g_assert_false (gtk_widget_get_visible (get_widget (window, "reset_folder_button")));
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (test_ui_get_by_id (window, "max_concurrent_spin"))), ==, 8);
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (test_ui_get_by_id (window, "max_per_host_spin"))), ==, 6);
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (test_ui_get_by_id (window, "timeout_spin"))), ==, 30);
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (test_ui_get_by_id (window, "max_retries_spin"))), ==, 3);
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (test_ui_get_by_id (window, "notify_switch"))));
+  g_assert_false (gtk_widget_get_visible (test_ui_get_by_id (window, "reset_folder_button")));
 
   png = test_ui_save_screenshot (GTK_WIDGET (window), "preferences.png");
   g_test_message ("screenshot: %s", png);
@@ -70,8 +58,8 @@ test_preferences_spin_binding (void)
 {
   g_autoptr(GSettings) settings = new_settings ();
   SluicePreferencesWindow *window = sluice_preferences_window_new (NULL, settings);
-  GtkSpinButton *spin = GTK_SPIN_BUTTON (get_widget (window, "max_concurrent_spin"));
-  GtkSpinButton *rate_spin = GTK_SPIN_BUTTON (get_widget (window, "requests_per_second_spin"));
+  GtkSpinButton *spin = GTK_SPIN_BUTTON (test_ui_get_by_id (window, "max_concurrent_spin"));
+  GtkSpinButton *rate_spin = GTK_SPIN_BUTTON (test_ui_get_by_id (window, "requests_per_second_spin"));
 
   /* Widget → key */
   gtk_spin_button_set_value (spin, 32);
@@ -96,7 +84,7 @@ test_preferences_speed_limit (void)
 {
   g_autoptr(GSettings) settings = new_settings ();
   SluicePreferencesWindow *window = sluice_preferences_window_new (NULL, settings);
-  GtkSpinButton *spin = GTK_SPIN_BUTTON (get_widget (window, "speed_limit_spin"));
+  GtkSpinButton *spin = GTK_SPIN_BUTTON (test_ui_get_by_id (window, "speed_limit_spin"));
 
   g_assert_cmpfloat (gtk_spin_button_get_value (spin), ==, 0.0);
 
@@ -118,7 +106,7 @@ test_preferences_default_kind (void)
 {
   g_autoptr(GSettings) settings = new_settings ();
   SluicePreferencesWindow *window = sluice_preferences_window_new (NULL, settings);
-  AdwComboRow *row = ADW_COMBO_ROW (get_widget (window, "default_kind_row"));
+  AdwComboRow *row = ADW_COMBO_ROW (test_ui_get_by_id (window, "default_kind_row"));
 
   g_assert_cmpuint (adw_combo_row_get_selected (row), ==, 0);
 
@@ -129,7 +117,7 @@ test_preferences_default_kind (void)
   g_assert_cmpuint (adw_combo_row_get_selected (row), ==, 0);
 
   /* The switch too */
-  gtk_switch_set_active (GTK_SWITCH (get_widget (window, "notify_switch")), FALSE);
+  gtk_switch_set_active (GTK_SWITCH (test_ui_get_by_id (window, "notify_switch")), FALSE);
   g_assert_false (g_settings_get_boolean (settings, "notify-when-done"));
 
   gtk_window_destroy (GTK_WINDOW (window));
@@ -142,8 +130,8 @@ test_preferences_folder (void)
   g_autofree char *tmp = test_make_temp_dir ();
   g_autofree char *folder = NULL;
   SluicePreferencesWindow *window = sluice_preferences_window_new (NULL, settings);
-  AdwActionRow *row = ADW_ACTION_ROW (get_widget (window, "folder_row"));
-  GtkWidget *reset_button = get_widget (window, "reset_folder_button");
+  AdwActionRow *row = ADW_ACTION_ROW (test_ui_get_by_id (window, "folder_row"));
+  GtkWidget *reset_button = test_ui_get_by_id (window, "reset_folder_button");
 
   folder = sluice_preferences_dup_download_folder (settings);
   g_assert_true (g_path_is_absolute (folder));

@@ -147,6 +147,17 @@ test_ui_find_by_id (GtkWidget  *root,
   return find_widget (root, has_id, id);
 }
 
+GtkWidget *
+test_ui_get_by_id (gpointer    root,
+                   const char *id)
+{
+  GtkWidget *widget = test_ui_find_by_id (GTK_WIDGET (root), id);
+
+  if (widget == NULL)
+    g_error ("no widget with id %s", id);
+  return widget;
+}
+
 static gboolean
 shows_text (GtkWidget     *widget,
             gconstpointer  text)

@@ -28,6 +28,9 @@ GtkWidget *test_ui_find_of_type     (GtkWidget  *root,
 /* A template child by its id in the .ui file, or NULL. */
 GtkWidget *test_ui_find_by_id       (GtkWidget  *root,
                                      const char *id);
+/* The same, failing the test if there is none. */
+GtkWidget *test_ui_get_by_id        (gpointer    root,
+                                     const char *id);
 /* Whether a mapped label or inscription shows text (contains it). */
 gboolean   test_ui_shows_text       (GtkWidget  *root,
                                      const char *text);
