@@ -304,60 +304,6 @@ test_realistic_batch (Fixture       *f,
   g_free (test_ui_save_screenshot (GTK_WIDGET (f->window), "screenshot-batch.png"));
 }
 
-static GtkWindow *
-find_toplevel_titled (const char *title)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();  /* transfer none */
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (window) &&
-          g_strcmp0 (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (window)), title) == 0)
-        return window;
-    }
-  return NULL;
-}
-
-/* Closing with unfinished tasks asks first; "Stop and Quit" stops them,
- * keeps the partial download and closes.  (Last: the scheduler is shut
- * down for good afterwards.) */
-static void
-test_close_asks_first (Fixture       *f,
-                       gconstpointer  data)
-{
-  g_autoptr(SluiceTask) task = add_urls (f, SLUICE_TASK_KIND_DOWNLOAD, "/slow/1000000?rate=50000", NULL);
-  GtkWindow *dialog;
-
-  TEST_RUN_UNTIL (sluice_task_get_bytes_received (task) > 0, 5000);
-  g_object_add_weak_pointer (G_OBJECT (f->window), (gpointer *) &f->window);
-
-  gtk_window_close (GTK_WINDOW (f->window));
-  TEST_RUN_UNTIL ((dialog = find_toplevel_titled ("Stop Transfers and Quit?")) != NULL, 5000);
-  g_assert_nonnull (f->window);
-  g_assert_cmpint (sluice_task_get_state (task), ==, SLUICE_TASK_STATE_RUNNING);
-
-  /* "Keep Running" changes nothing. */
-  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "keep");
-  g_assert_nonnull (f->window);
-  g_assert_cmpint (sluice_task_get_state (task), ==, SLUICE_TASK_STATE_RUNNING);
-
-  gtk_window_close (GTK_WINDOW (f->window));
-  TEST_RUN_UNTIL ((dialog = find_toplevel_titled ("Stop Transfers and Quit?")) != NULL, 5000);
-  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "stop");
-  TEST_RUN_UNTIL (f->window == NULL, 10000);
-  g_assert_cmpint (sluice_task_get_state (task), ==, SLUICE_TASK_STATE_CANCELLED);
-  /* The partial file stays for the next session to resume. */
-  {
-    g_autoptr(GDir) dir = g_dir_open (f->dir, 0, NULL);
-    const char *name = g_dir_read_name (dir);
-
-    g_assert_nonnull (name);
-    g_assert_true (g_str_has_suffix (name, ".part"));
-  }
-}
-
 int
 main (int    argc,
       char **argv)
@@ -379,7 +325,6 @@ main (int    argc,
   ADD ("details-pane", test_details_pane);
   ADD ("export-and-import", test_export_and_import);
   ADD ("realistic-batch", test_realistic_batch);
-  ADD ("close-asks-first", test_close_asks_first);
 #undef ADD
 
   {
