@@ -227,52 +227,6 @@ test_details_pane (Fixture       *f,
   g_free (test_ui_save_screenshot (GTK_WIDGET (f->window), "screenshot-details-download.png"));
 }
 
-/* Export what the table shows (or everything) and import a URL file. */
-static void
-test_export_and_import (Fixture       *f,
-                        gconstpointer  data)
-{
-  g_autofree char *csv_path = g_build_filename (f->dir, "results.csv", NULL);
-  g_autofree char *json_path = g_build_filename (f->dir, "all.json", NULL);
-  g_autofree char *list_path = g_build_filename (f->dir, "urls.txt", NULL);
-  g_autoptr(GFile) csv = g_file_new_for_path (csv_path);
-  g_autoptr(GFile) json = g_file_new_for_path (json_path);
-  g_autoptr(GFile) list = g_file_new_for_path (list_path);
-  g_autofree char *csv_text = NULL;
-  g_autofree char *json_text = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
-  GtkWindow *dialog;
-
-  sluice_scheduler_set_max_retries (f->scheduler, 0);
-  add_urls (f, SLUICE_TASK_KIND_DOWNLOAD, "/bytes/100", "/status/404", NULL);
-  TEST_RUN_UNTIL (!sluice_scheduler_get_busy (f->scheduler), 5000);
-
-  /* Only the failed row is shown: only it is exported. */
-  sluice_window_set_filter (f->window, "failed");
-  sluice_window_export (f->window, csv, TRUE);
-  TEST_RUN_UNTIL (test_ui_shows_text (GTK_WIDGET (f->window), "Exported to “results.csv”"), 5000);
-  g_assert_true (g_file_get_contents (csv_path, &csv_text, NULL, NULL));
-  g_assert_true (g_str_has_prefix (csv_text, "url,kind,state,"));
-  g_assert_nonnull (strstr (csv_text, "/status/404,download,failed,404,"));
-  g_assert_null (strstr (csv_text, "/bytes/100"));
-
-  sluice_window_set_filter (f->window, "all");
-  sluice_window_export (f->window, json, FALSE);
-  /* Written once the toast says so (a new file is written in place). */
-  TEST_RUN_UNTIL (test_ui_shows_text (GTK_WIDGET (f->window), "Exported to “all.json”"), 5000);
-  g_assert_true (g_file_get_contents (json_path, &json_text, NULL, NULL));
-  json_parser_load_from_data (parser, json_text, -1, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (json_array_get_length (json_node_get_array (json_parser_get_root (parser))), ==, 2);
-
-  g_assert_true (g_file_set_contents (list_path, "# from a file\nhttps://example.org/a.iso\nnot a url\n", -1, NULL));
-  dialog = sluice_window_import_file (f->window, list);
-  g_assert_nonnull (dialog);
-  TEST_RUN_UNTIL (test_ui_shows_text (GTK_WIDGET (dialog), "1 URL · 1 refused"), 5000);
-  gtk_window_destroy (dialog);
-}
-
 /* A batch as a person would see it mid-way, for the README and the
  * software centre. */
 static void
@@ -323,7 +277,6 @@ main (int    argc,
   ADD ("failure-reason-and-retry", test_failure_reason_and_retry);
   ADD ("filter-and-concurrency", test_filter_and_concurrency);
   ADD ("details-pane", test_details_pane);
-  ADD ("export-and-import", test_export_and_import);
   ADD ("realistic-batch", test_realistic_batch);
 #undef ADD
 

@@ -1,14 +1,15 @@
-/* test-close.c: closing the window while tasks run asks first
+/* test-window-more.c: export, import, and closing while tasks run
  *
- * Its own program: stopping shuts the scheduler down for good, and one more
- * window type would push test-window past GLib's quark table growth, which
- * LeakSanitizer reports as a leak.
+ * A program of its own: stopping shuts the scheduler down for good, and in
+ * one program with test-window these tests push GLib's quark table past its
+ * first growth, whose old block LeakSanitizer reports as a leak.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
 
 #include <adwaita.h>
+#include <json-glib/json-glib.h>
 
 #include "sluice-window.h"
 #include "test-ui-utils.h"
@@ -77,6 +78,52 @@ add_urls (Fixture        *f,
   return g_list_model_get_item (G_LIST_MODEL (f->scheduler), before);
 }
 
+/* Export what the table shows (or everything) and import a URL file. */
+static void
+test_export_and_import (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *csv_path = g_build_filename (f->dir, "results.csv", NULL);
+  g_autofree char *json_path = g_build_filename (f->dir, "all.json", NULL);
+  g_autofree char *list_path = g_build_filename (f->dir, "urls.txt", NULL);
+  g_autoptr(GFile) csv = g_file_new_for_path (csv_path);
+  g_autoptr(GFile) json = g_file_new_for_path (json_path);
+  g_autoptr(GFile) list = g_file_new_for_path (list_path);
+  g_autofree char *csv_text = NULL;
+  g_autofree char *json_text = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  GtkWindow *dialog;
+
+  sluice_scheduler_set_max_retries (f->scheduler, 0);
+  add_urls (f, SLUICE_TASK_KIND_DOWNLOAD, "/bytes/100", "/status/404", NULL);
+  TEST_RUN_UNTIL (!sluice_scheduler_get_busy (f->scheduler), 5000);
+
+  /* Only the failed row is shown: only it is exported. */
+  sluice_window_set_filter (f->window, "failed");
+  sluice_window_export (f->window, csv, TRUE);
+  TEST_RUN_UNTIL (test_ui_shows_text (GTK_WIDGET (f->window), "Exported to “results.csv”"), 5000);
+  g_assert_true (g_file_get_contents (csv_path, &csv_text, NULL, NULL));
+  g_assert_true (g_str_has_prefix (csv_text, "url,kind,state,"));
+  g_assert_nonnull (strstr (csv_text, "/status/404,download,failed,404,"));
+  g_assert_null (strstr (csv_text, "/bytes/100"));
+
+  sluice_window_set_filter (f->window, "all");
+  sluice_window_export (f->window, json, FALSE);
+  /* Written once the toast says so (a new file is written in place). */
+  TEST_RUN_UNTIL (test_ui_shows_text (GTK_WIDGET (f->window), "Exported to “all.json”"), 5000);
+  g_assert_true (g_file_get_contents (json_path, &json_text, NULL, NULL));
+  json_parser_load_from_data (parser, json_text, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (json_parser_get_root (parser))), ==, 2);
+
+  g_assert_true (g_file_set_contents (list_path, "# from a file\nhttps://example.org/a.iso\nnot a url\n", -1, NULL));
+  dialog = sluice_window_import_file (f->window, list);
+  g_assert_nonnull (dialog);
+  TEST_RUN_UNTIL (test_ui_shows_text (GTK_WIDGET (dialog), "1 URL · 1 refused"), 5000);
+  gtk_window_destroy (dialog);
+}
+
 static GtkWindow *
 find_toplevel_titled (const char *title)
 {
@@ -142,7 +189,9 @@ main (int    argc,
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 
-  g_test_add ("/close/asks-first", Fixture, NULL, fixture_set_up, test_close_asks_first, fixture_tear_down);
+  g_test_add ("/window-more/export-and-import", Fixture, NULL, fixture_set_up, test_export_and_import, fixture_tear_down);
+  /* Last: it shuts the scheduler down. */
+  g_test_add ("/window-more/close-asks-first", Fixture, NULL, fixture_set_up, test_close_asks_first, fixture_tear_down);
 
   status = g_test_run ();
   test_remove_tree (data_home);
