@@ -26,33 +26,6 @@
 
 static const char *locale_problem;
 
-/* GLib's quark table starts with room for 2048 quarks and, when it grows,
- * leaks the first block on purpose (lock-free lookups).  The window alone
- * stays below that; a batch or a second dialog on top crosses it, and
- * LeakSanitizer then reports GLib's block, sometimes (it scans
- * conservatively).  GLib has no frame pointers, so the report's stack is
- * g_malloc alone and no suppression can single it out: under ASan, the
- * subtests that cross the line are skipped. */
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-
-static gboolean
-too_many_quarks_for_asan (void)
-{
-#ifdef UNDER_ASAN
-  g_test_skip ("under AddressSanitizer: would cross GLib's 2048-quark table, whose "
-               "first block GLib leaks on purpose (runs in the normal build)");
-  return TRUE;
-#else
-  return FALSE;
-#endif
-}
-
 /* A missing locale is a machine that was not set up, not a passing test:
  * skip and say how to fix it; on CI (which sets it up) fail instead. */
 static gboolean
@@ -177,7 +150,7 @@ test_batch_in_german (void)
     "/slow/20000000?rate=300000&b",
   };
 
-  if (locale_unavailable () || too_many_quarks_for_asan ())
+  if (locale_unavailable () || test_ui_skip_past_quark_limit_under_asan ())
     return;
 
   server = test_server_new ();
@@ -217,7 +190,7 @@ test_add_dialog_in_german (void)
   SluiceWindow *window;
   GtkWindow *dialog;
 
-  if (locale_unavailable () || too_many_quarks_for_asan ())
+  if (locale_unavailable () || test_ui_skip_past_quark_limit_under_asan ())
     return;
 
   window = open_window (1000, 640);
