@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "sluice-application.h"
+#include "sluice-window.h"
 #include "test-ui-utils.h"
 #include "test-utils.h"
 
@@ -225,4 +226,63 @@ test_ui_skip_past_quark_limit_under_asan (void)
 #else
   return FALSE;
 #endif
+}
+
+/* The window test fixture: a loopback server, a temporary download folder,
+ * the program's application and a fresh window of it. */
+
+
+void
+test_window_fixture_set_up (TestWindowFixture *f,
+                gconstpointer  data)
+{
+  f->server = test_server_new ();
+  f->dir = test_make_temp_dir ();
+  f->app = test_ui_get_application ();
+  f->scheduler = sluice_application_get_scheduler (f->app);
+  g_object_set (f->scheduler, "download-directory", f->dir, "retry-delay", 0.05, NULL);
+
+  f->window = sluice_window_new (f->app);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1200, 720);
+  test_ui_present_and_wait (GTK_WINDOW (f->window));
+  test_ui_settle (300);
+}
+
+void
+test_window_fixture_tear_down (TestWindowFixture *f,
+                   gconstpointer  data)
+{
+  sluice_scheduler_cancel_all (f->scheduler);
+  TEST_RUN_UNTIL (!sluice_scheduler_get_busy (f->scheduler), 10000);
+  sluice_scheduler_remove_finished (f->scheduler);
+  g_object_set (f->scheduler, "max-concurrent", 8, "max-retries", 3, NULL);
+  if (f->window != NULL)
+    gtk_window_destroy (GTK_WINDOW (f->window));
+  test_server_free (f->server);
+  test_remove_tree (f->dir);
+  g_free (f->dir);
+}
+
+SluiceTask *
+test_window_add_urls (TestWindowFixture *f,
+          SluiceTaskKind  kind,
+          ...)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(SluiceUrlList) list = NULL;
+  guint before = g_list_model_get_n_items (G_LIST_MODEL (f->scheduler));
+  const char *path;
+  va_list args;
+
+  va_start (args, kind);
+  while ((path = va_arg (args, const char *)) != NULL)
+    {
+      g_autofree char *url = test_server_url (f->server, path);
+      g_string_append_printf (text, "%s\n", url);
+    }
+  va_end (args);
+
+  list = sluice_url_list_parse (text->str, -1);
+  sluice_window_add_urls (f->window, list, kind, f->dir);
+  return g_list_model_get_item (G_LIST_MODEL (f->scheduler), before);
 }

@@ -7,6 +7,8 @@
 #include <gtk/gtk.h>
 
 #include "sluice-application.h"
+#include "sluice-window.h"
+#include "test-utils.h"
 
 G_BEGIN_DECLS
 
@@ -40,5 +42,25 @@ SluiceApplication *test_ui_get_application (void);
 /* Skips the test (returning TRUE) under ASan, for tests that push GLib's
  * quark table past its first growth (see the .c file). */
 gboolean   test_ui_skip_past_quark_limit_under_asan (void);
+
+/* A window over the shared application, with a loopback server and its own
+ * download folder; tear-down cancels and clears the scheduler's tasks. */
+typedef struct {
+  TestServer        *server;
+  char              *dir;
+  SluiceApplication *app;
+  SluiceWindow      *window;
+  SluiceScheduler   *scheduler;
+} TestWindowFixture;
+
+void        test_window_fixture_set_up    (TestWindowFixture *f,
+                                           gconstpointer      data);
+void        test_window_fixture_tear_down (TestWindowFixture *f,
+                                           gconstpointer      data);
+/* Adds server paths as tasks through the window (as the Add dialog does);
+ * returns the first new task (a new reference). */
+SluiceTask *test_window_add_urls          (TestWindowFixture *f,
+                                           SluiceTaskKind     kind,
+                                           ...) G_GNUC_NULL_TERMINATED;
 
 G_END_DECLS

@@ -15,68 +15,7 @@
 #include "test-ui-utils.h"
 #include "test-utils.h"
 
-typedef struct {
-  TestServer        *server;
-  char              *dir;
-  SluiceApplication *app;
-  SluiceWindow      *window;
-  SluiceScheduler   *scheduler;
-} Fixture;
-
-static void
-fixture_set_up (Fixture       *f,
-                gconstpointer  data)
-{
-  f->server = test_server_new ();
-  f->dir = test_make_temp_dir ();
-  f->app = test_ui_get_application ();
-  f->scheduler = sluice_application_get_scheduler (f->app);
-  g_object_set (f->scheduler, "download-directory", f->dir, "retry-delay", 0.05, NULL);
-
-  f->window = sluice_window_new (f->app);
-  gtk_window_set_default_size (GTK_WINDOW (f->window), 1200, 720);
-  test_ui_present_and_wait (GTK_WINDOW (f->window));
-  test_ui_settle (300);
-}
-
-static void
-fixture_tear_down (Fixture       *f,
-                   gconstpointer  data)
-{
-  sluice_scheduler_cancel_all (f->scheduler);
-  TEST_RUN_UNTIL (!sluice_scheduler_get_busy (f->scheduler), 10000);
-  sluice_scheduler_remove_finished (f->scheduler);
-  g_object_set (f->scheduler, "max-concurrent", 8, "max-retries", 3, NULL);
-  if (f->window != NULL)
-    gtk_window_destroy (GTK_WINDOW (f->window));
-  test_server_free (f->server);
-  test_remove_tree (f->dir);
-  g_free (f->dir);
-}
-
-static SluiceTask *
-add_urls (Fixture        *f,
-          SluiceTaskKind  kind,
-          ...)
-{
-  g_autoptr(GString) text = g_string_new (NULL);
-  g_autoptr(SluiceUrlList) list = NULL;
-  guint before = g_list_model_get_n_items (G_LIST_MODEL (f->scheduler));
-  const char *path;
-  va_list args;
-
-  va_start (args, kind);
-  while ((path = va_arg (args, const char *)) != NULL)
-    {
-      g_autofree char *url = test_server_url (f->server, path);
-      g_string_append_printf (text, "%s\n", url);
-    }
-  va_end (args);
-
-  list = sluice_url_list_parse (text->str, -1);
-  sluice_window_add_urls (f->window, list, kind, f->dir);
-  return g_list_model_get_item (G_LIST_MODEL (f->scheduler), before);
-}
+typedef TestWindowFixture Fixture;
 
 /* Export what the table shows (or everything) and import a URL file. */
 static void
@@ -98,7 +37,7 @@ test_export_and_import (Fixture       *f,
   if (test_ui_skip_past_quark_limit_under_asan ())
     return;
   sluice_scheduler_set_max_retries (f->scheduler, 0);
-  add_urls (f, SLUICE_TASK_KIND_DOWNLOAD, "/bytes/100", "/status/404", NULL);
+  test_window_add_urls (f, SLUICE_TASK_KIND_DOWNLOAD, "/bytes/100", "/status/404", NULL);
   TEST_RUN_UNTIL (!sluice_scheduler_get_busy (f->scheduler), 5000);
 
   /* Only the failed row is shown: only it is exported. */
@@ -154,7 +93,7 @@ test_close_asks_first (Fixture       *f,
 
   if (test_ui_skip_past_quark_limit_under_asan ())
     return;
-  task = add_urls (f, SLUICE_TASK_KIND_DOWNLOAD, "/slow/1000000?rate=50000", NULL);
+  task = test_window_add_urls (f, SLUICE_TASK_KIND_DOWNLOAD, "/slow/1000000?rate=50000", NULL);
   TEST_RUN_UNTIL (sluice_task_get_bytes_received (task) > 0, 5000);
   g_object_add_weak_pointer (G_OBJECT (f->window), (gpointer *) &f->window);
 
@@ -194,9 +133,9 @@ main (int    argc,
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 
-  g_test_add ("/window-more/export-and-import", Fixture, NULL, fixture_set_up, test_export_and_import, fixture_tear_down);
+  g_test_add ("/window-more/export-and-import", Fixture, NULL, test_window_fixture_set_up, test_export_and_import, test_window_fixture_tear_down);
   /* Last: it shuts the scheduler down. */
-  g_test_add ("/window-more/close-asks-first", Fixture, NULL, fixture_set_up, test_close_asks_first, fixture_tear_down);
+  g_test_add ("/window-more/close-asks-first", Fixture, NULL, test_window_fixture_set_up, test_close_asks_first, test_window_fixture_tear_down);
 
   status = g_test_run ();
   test_remove_tree (data_home);

@@ -12,73 +12,12 @@
 #include "test-ui-utils.h"
 #include "test-utils.h"
 
-typedef struct {
-  TestServer        *server;
-  char              *dir;
-  SluiceApplication *app;
-  SluiceWindow      *window;
-  SluiceScheduler   *scheduler;
-} Fixture;
-
-static void
-fixture_set_up (Fixture       *f,
-                gconstpointer  data)
-{
-  f->server = test_server_new ();
-  f->dir = test_make_temp_dir ();
-  f->app = test_ui_get_application ();
-  f->scheduler = sluice_application_get_scheduler (f->app);
-  g_object_set (f->scheduler, "download-directory", f->dir, "retry-delay", 0.05, NULL);
-
-  f->window = sluice_window_new (f->app);
-  gtk_window_set_default_size (GTK_WINDOW (f->window), 1200, 720);
-  test_ui_present_and_wait (GTK_WINDOW (f->window));
-  test_ui_settle (300);
-}
-
-static void
-fixture_tear_down (Fixture       *f,
-                   gconstpointer  data)
-{
-  sluice_scheduler_cancel_all (f->scheduler);
-  TEST_RUN_UNTIL (!sluice_scheduler_get_busy (f->scheduler), 10000);
-  sluice_scheduler_remove_finished (f->scheduler);
-  g_object_set (f->scheduler, "max-concurrent", 8, "max-retries", 3, NULL);
-  if (f->window != NULL)
-    gtk_window_destroy (GTK_WINDOW (f->window));
-  test_server_free (f->server);
-  test_remove_tree (f->dir);
-  g_free (f->dir);
-}
+typedef TestWindowFixture Fixture;
 
 static GListModel *
 view_model (Fixture *f)
 {
   return G_LIST_MODEL (gtk_column_view_get_model (sluice_window_get_column_view (f->window)));
-}
-
-static SluiceTask *
-add_urls (Fixture        *f,
-          SluiceTaskKind  kind,
-          ...)
-{
-  g_autoptr(GString) text = g_string_new (NULL);
-  g_autoptr(SluiceUrlList) list = NULL;
-  guint before = g_list_model_get_n_items (G_LIST_MODEL (f->scheduler));
-  const char *path;
-  va_list args;
-
-  va_start (args, kind);
-  while ((path = va_arg (args, const char *)) != NULL)
-    {
-      g_autofree char *url = test_server_url (f->server, path);
-      g_string_append_printf (text, "%s\n", url);
-    }
-  va_end (args);
-
-  list = sluice_url_list_parse (text->str, -1);
-  sluice_window_add_urls (f->window, list, kind, f->dir);
-  return g_list_model_get_item (G_LIST_MODEL (f->scheduler), before);
 }
 
 static SluiceTask *
@@ -110,7 +49,7 @@ test_five_rows_cancel_one (Fixture       *f,
   GtkWidget *button;
 
   sluice_scheduler_set_max_concurrent (f->scheduler, 5);
-  first = add_urls (f, SLUICE_TASK_KIND_DOWNLOAD,
+  first = test_window_add_urls (f, SLUICE_TASK_KIND_DOWNLOAD,
                     "/slow/400000?rate=200000&n=1", "/slow/300000?rate=150000&n=2",
                     "/slow/2000000?rate=100000&n=3", "/chunked/500000?n=4", "/bytes/800000?n=5", NULL);
   g_assert_nonnull (first);
@@ -150,7 +89,7 @@ test_failure_reason_and_retry (Fixture       *f,
   GtkWidget *button;
 
   sluice_scheduler_set_max_retries (f->scheduler, 0);
-  task = add_urls (f, SLUICE_TASK_KIND_DOWNLOAD, "/retry-after/0?key=ui&times=1", NULL);
+  task = test_window_add_urls (f, SLUICE_TASK_KIND_DOWNLOAD, "/retry-after/0?key=ui&times=1", NULL);
   TEST_RUN_UNTIL (sluice_task_is_finished (task), 5000);
   test_ui_settle (300);
   g_assert_cmpint (sluice_task_get_state (task), ==, SLUICE_TASK_STATE_FAILED);
@@ -175,7 +114,7 @@ test_filter_and_concurrency (Fixture       *f,
 
   sluice_scheduler_set_max_retries (f->scheduler, 0);
   sluice_scheduler_set_max_concurrent (f->scheduler, 1);
-  add_urls (f, SLUICE_TASK_KIND_DOWNLOAD, "/status/404", "/bytes/10", "/slow/100000?rate=50000&a",
+  test_window_add_urls (f, SLUICE_TASK_KIND_DOWNLOAD, "/status/404", "/bytes/10", "/slow/100000?rate=50000&a",
             "/slow/100000?rate=50000&b", "/slow/100000?rate=50000&c", NULL);
   TEST_RUN_UNTIL (sluice_task_get_state (task_at (f, 2)) == SLUICE_TASK_STATE_RUNNING, 5000);
   g_assert_cmpuint (sluice_scheduler_get_n_running (f->scheduler), ==, 1);
@@ -210,8 +149,8 @@ test_details_pane (Fixture       *f,
   g_autoptr(SluiceTask) page = NULL;
   GtkSelectionModel *selection = gtk_column_view_get_model (sluice_window_get_column_view (f->window));
 
-  page = add_urls (f, SLUICE_TASK_KIND_SCRAPE, "/html/scrape-normal.html", NULL);
-  add_urls (f, SLUICE_TASK_KIND_DOWNLOAD, "/disposition?name=report-2026.pdf&size=250000",
+  page = test_window_add_urls (f, SLUICE_TASK_KIND_SCRAPE, "/html/scrape-normal.html", NULL);
+  test_window_add_urls (f, SLUICE_TASK_KIND_DOWNLOAD, "/disposition?name=report-2026.pdf&size=250000",
             "/status/404", "/bytes/3000000", NULL);
   TEST_RUN_UNTIL (!sluice_scheduler_get_busy (f->scheduler), 10000);
 
@@ -236,8 +175,8 @@ test_realistic_batch (Fixture       *f,
   sluice_scheduler_set_max_retries (f->scheduler, 0);
   sluice_scheduler_set_max_concurrent (f->scheduler, 6);
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1280, 760);
-  add_urls (f, SLUICE_TASK_KIND_SCRAPE, "/html/scrape-normal.html", "/html/scrape-latin1.html", NULL);
-  add_urls (f, SLUICE_TASK_KIND_DOWNLOAD,
+  test_window_add_urls (f, SLUICE_TASK_KIND_SCRAPE, "/html/scrape-normal.html", "/html/scrape-latin1.html", NULL);
+  test_window_add_urls (f, SLUICE_TASK_KIND_DOWNLOAD,
             "/disposition?name=annual-report-2026.pdf&size=2400000",
             "/disposition?name=dataset-part1.csv.gz&size=1800000",
             "/status/404",
@@ -271,7 +210,7 @@ main (int    argc,
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 
-#define ADD(name, func) g_test_add ("/window/" name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+#define ADD(name, func) g_test_add ("/window/" name, Fixture, NULL, test_window_fixture_set_up, func, test_window_fixture_tear_down)
   ADD ("empty-state", test_empty_state);
   ADD ("five-rows-cancel-one", test_five_rows_cancel_one);
   ADD ("failure-reason-and-retry", test_failure_reason_and_retry);
