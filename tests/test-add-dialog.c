@@ -523,6 +523,50 @@ test_add_dialog_not_utf8 (void)
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
+/* GTK 4.8 keeps the cursor blinking for a while after the view loses the
+ * focus, and aborts (blink_cb: cursor_visible) if the cursor is hidden
+ * meanwhile: a long text arriving while another widget has the focus, or
+ * the window is in the background, must not do that. */
+static void
+test_add_dialog_read_only_unfocused (void)
+{
+  g_autoptr(GSettings) settings = new_settings ();
+  g_autofree char *text = make_url_lines (0, 20000);
+  SluiceAddDialog *dialog = sluice_add_dialog_new (NULL, settings);
+  GtkWidget *text_view = test_ui_get_by_id (dialog, "text_view");
+  GtkWidget *folder_button = test_ui_get_by_id (dialog, "folder_button");
+
+  g_object_set (gtk_widget_get_settings (text_view), "gtk-cursor-blink", TRUE, NULL);
+  test_ui_present_and_wait (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (text_view);
+  TEST_RUN_UNTIL (gtk_widget_has_focus (text_view), 5000);
+  test_ui_settle (100);
+
+  /* The focus moves on; the view still blinks. */
+  gtk_widget_grab_focus (folder_button);
+  g_assert_false (gtk_widget_has_focus (text_view));
+  sluice_add_dialog_set_text (dialog, text);
+  wait_for_parse (dialog);
+  g_assert_false (gtk_text_view_get_editable (GTK_TEXT_VIEW (text_view)));
+  /* Frames go by: the blink would run now. */
+  test_ui_settle (600);
+
+  /* Back in the view, a read-only text shows no cursor. */
+  gtk_widget_grab_focus (text_view);
+  TEST_RUN_UNTIL (!gtk_text_view_get_cursor_visible (GTK_TEXT_VIEW (text_view)), 5000);
+  test_ui_settle (300);
+
+  /* And editing again brings it back, focused or not. */
+  gtk_widget_grab_focus (folder_button);
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "dialog.clear", NULL);
+  wait_for_parse (dialog);
+  g_assert_true (gtk_text_view_get_editable (GTK_TEXT_VIEW (text_view)));
+  g_assert_true (gtk_text_view_get_cursor_visible (GTK_TEXT_VIEW (text_view)));
+  test_ui_settle (300);
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
 /* 100 000 lines: how long the main loop stops */
 
 typedef struct {
@@ -781,6 +825,7 @@ main (int    argc,
   g_test_add_func ("/add-dialog/cancel", test_add_dialog_cancel);
   g_test_add_func ("/add-dialog/long-text", test_add_dialog_long_text);
   g_test_add_func ("/add-dialog/not-utf8", test_add_dialog_not_utf8);
+  g_test_add_func ("/add-dialog/read-only-unfocused", test_add_dialog_read_only_unfocused);
   g_test_add_func ("/add-dialog/large", test_add_dialog_large);
   g_test_add_func ("/add-dialog/large-baseline", test_add_dialog_large_baseline);
   g_test_add_func ("/add-dialog/screenshot", test_add_dialog_screenshot);

@@ -380,6 +380,24 @@ preview_length (const char *text,
   return p - text;
 }
 
+/* A read-only preview shows no cursor.  GTK 4.8 keeps the cursor blinking
+ * for a while after the view loses the focus and only stops that when the
+ * cursor is hidden while focused: hiding it in an unfocused view makes the
+ * next blink abort (blink_cb: cursor_visible).  So it is hidden once the
+ * view has the focus (an unfocused view draws no cursor anyway). */
+static void
+update_cursor_visible (SluiceAddDialog *self)
+{
+  gboolean visible;
+
+  if (self->text_view == NULL)  /* being disposed */
+    return;
+  visible = gtk_text_view_get_editable (self->text_view);
+  if (!visible && !gtk_widget_has_focus (GTK_WIDGET (self->text_view)))
+    return;
+  gtk_text_view_set_cursor_visible (self->text_view, visible);
+}
+
 static void
 set_full_text (SluiceAddDialog *self,
                char            *text /* owned, or NULL */,
@@ -392,7 +410,7 @@ set_full_text (SluiceAddDialog *self,
   self->full_length = length;
 
   gtk_text_view_set_editable (self->text_view, !read_only);
-  gtk_text_view_set_cursor_visible (self->text_view, !read_only);
+  update_cursor_visible (self);
   gtk_widget_set_visible (self->preview_bar, read_only);
 
   if (read_only)
@@ -835,6 +853,9 @@ sluice_add_dialog_init (SluiceAddDialog *self)
   self->buffer = gtk_text_view_get_buffer (self->text_view);
   g_signal_connect_object (self->buffer, "changed",
                            G_CALLBACK (buffer_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->text_view, "notify::has-focus",
+                           G_CALLBACK (update_cursor_visible), self,
                            G_CONNECT_SWAPPED);
 
   update_summary (self);
