@@ -996,11 +996,71 @@ test_debounce (Fixture       *f,
 
   /* The final state is written without anyone asking. */
   TEST_RUN_UNTIL (session_says_done (f), 5000);
-  g_assert_cmpuint (sluice_session_get_n_saves (session), ==, saves + 1);
+  /* Written by a worker thread: counted once back on the main thread. */
+  TEST_RUN_UNTIL (sluice_session_get_n_saves (session) == saves + 1, 5000);
   g_assert_cmpuint (sluice_session_get_n_saves (session), <, notifies);
 
   g_assert_finalize_object (g_steal_pointer (&session));
   g_assert_finalize_object (g_steal_pointer (&scheduler));
+}
+
+/* Text from the web (quotes, backslashes, control characters, RTL
+ * overrides, emoji) survives the snapshot and the journal unchanged. */
+static void
+assert_same_scrape (SluiceTask *expected,
+                    SluiceTask *actual)
+{
+  g_assert_cmpint (sluice_task_get_state (actual), ==, SLUICE_TASK_STATE_DONE);
+  g_assert_cmpstr (sluice_task_get_title (actual), ==, sluice_task_get_title (expected));
+  g_assert_cmpstr (sluice_task_get_description (actual), ==, sluice_task_get_description (expected));
+  g_assert_cmpstrv (sluice_task_get_headings (actual), sluice_task_get_headings (expected));
+  g_assert_cmpuint (sluice_task_get_link_count (actual), ==, sluice_task_get_link_count (expected));
+}
+
+static void
+test_hostile_text (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(SluiceScheduler) a = new_scheduler (f);
+  g_autoptr(SluiceScheduler) from_journal = new_scheduler (f);
+  g_autoptr(SluiceScheduler) from_snapshot = new_scheduler (f);
+  g_autoptr(SluiceSession) saved = sluice_session_new (a, f->session_file);
+  g_autoptr(SluiceSession) journal_loaded = NULL;
+  g_autoptr(SluiceSession) snapshot_loaded = NULL;
+  g_autoptr(GError) error = NULL;
+  SluiceTask *task;
+
+  sluice_session_set_autosave (saved, TRUE);
+  task = add (f, a, "/html/scrape-hostile-text.html", SLUICE_TASK_KIND_SCRAPE);
+  run_until_idle (a, 10000);
+  g_assert_cmpint (sluice_task_get_state (task), ==, SLUICE_TASK_STATE_DONE);
+  /* What the page holds, as extracted. */
+  g_assert_nonnull (strstr (sluice_task_get_title (task), "\"quoted\" \\back\\slash\\"));
+  g_assert_nonnull (strstr (sluice_task_get_title (task), "\u202eRTL override\u202c and \U0001f41f"));
+  g_assert_nonnull (strstr (sluice_task_get_description (task), "\x7f"));
+  g_assert_cmpstr (sluice_task_get_headings (task)[0], ==, "{\"json\": [1, 2]}");
+
+  /* The journal has it (no snapshot yet, or one: either must read back). */
+  journal_loaded = sluice_session_new (from_journal, f->session_file);
+  g_assert_true (sluice_session_load (journal_loaded, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (from_journal)), ==, 1);
+  assert_same_scrape (task, task_at (from_journal, 0));
+
+  g_assert_true (sluice_session_save (saved, &error));
+  g_assert_no_error (error);
+  snapshot_loaded = sluice_session_new (from_snapshot, f->session_file);
+  g_assert_true (sluice_session_load (snapshot_loaded, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (from_snapshot)), ==, 1);
+  assert_same_scrape (task, task_at (from_snapshot, 0));
+
+  g_assert_finalize_object (g_steal_pointer (&saved));
+  g_assert_finalize_object (g_steal_pointer (&journal_loaded));
+  g_assert_finalize_object (g_steal_pointer (&snapshot_loaded));
+  g_assert_finalize_object (g_steal_pointer (&a));
+  g_assert_finalize_object (g_steal_pointer (&from_journal));
+  g_assert_finalize_object (g_steal_pointer (&from_snapshot));
 }
 
 /* sluice --headless --session: finished tasks are not re-run nor printed
@@ -1075,6 +1135,7 @@ main (int    argc,
   ADD ("tolerant-shapes", test_tolerant_shapes);
   ADD ("planted-part-not-followed", test_planted_part_not_followed);
   ADD ("no-passwords", test_no_passwords);
+  ADD ("hostile-text", test_hostile_text);
   ADD ("debounce", test_debounce);
   ADD ("headless-session", test_headless_session);
 #undef ADD

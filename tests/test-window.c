@@ -197,6 +197,78 @@ test_realistic_batch (Fixture       *f,
   g_free (test_ui_save_screenshot (GTK_WIDGET (f->window), "screenshot-batch.png"));
 }
 
+/* A long list goes in a slice at a time between frames: its first rows at
+ * once, the rest soon after, in order, a second list after the first, and
+ * one toast for each. */
+static SluiceUrlList *
+numbered_urls (Fixture    *f,
+               const char *prefix,
+               guint       count)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < count; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/bytes/64?%s=%u", prefix, i);
+      g_autofree char *url = test_server_url (f->server, path);
+
+      g_string_append_printf (text, "%s\n", url);
+    }
+  g_string_append (text, "ftp://example.org/refused\n");
+  return sluice_url_list_parse (text->str, -1);
+}
+
+static void
+test_long_list_in_slices (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(SluiceUrlList) first = numbered_urls (f, "a", 1000);
+  g_autoptr(SluiceUrlList) second = numbered_urls (f, "b", 300);
+  g_autoptr(SluiceUrlList) third = numbered_urls (f, "c", 1000);
+  guint n;
+
+  sluice_scheduler_set_max_concurrent (f->scheduler, 16);
+  sluice_window_add_urls (f->window, first, SLUICE_TASK_KIND_DOWNLOAD, f->dir);
+  n = g_list_model_get_n_items (G_LIST_MODEL (f->scheduler));
+  g_assert_cmpuint (n, >, 0);
+  g_assert_cmpuint (n, <, 1000);
+  g_assert_true (sluice_window_get_adding (f->window));
+  /* Given while the first is still going in: it waits its turn. */
+  sluice_window_add_urls (f->window, second, SLUICE_TASK_KIND_SCRAPE, f->dir);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->scheduler)), ==, n);
+
+  TEST_RUN_UNTIL (!sluice_window_get_adding (f->window), 20000);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->scheduler)), ==, 1300);
+  for (guint i = 0; i < 1300; i++)
+    {
+      SluiceTask *task = task_at (f, i);
+      g_autofree char *suffix = i < 1000 ? g_strdup_printf ("/bytes/64?a=%u", i)
+                                         : g_strdup_printf ("/bytes/64?b=%u", i - 1000);
+
+      g_assert_true (g_str_has_suffix (sluice_task_get_uri (task), suffix));
+      g_assert_cmpint (sluice_task_get_kind (task), ==,
+                       i < 1000 ? SLUICE_TASK_KIND_DOWNLOAD : SLUICE_TASK_KIND_SCRAPE);
+    }
+  /* After the first list's toast has had its time. */
+  TEST_RUN_UNTIL (test_ui_shows_text (GTK_WIDGET (f->window), "300 URLs added · 1 refused"), 20000);
+  TEST_RUN_UNTIL (g_list_model_get_n_items (view_model (f)) == 1300, 5000);
+
+  /* Cancel all also stops a list going in. */
+  sluice_window_add_urls (f->window, third, SLUICE_TASK_KIND_DOWNLOAD, f->dir);
+  g_assert_true (sluice_window_get_adding (f->window));
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.cancel-all", NULL);
+  g_assert_false (sluice_window_get_adding (f->window));
+  n = g_list_model_get_n_items (G_LIST_MODEL (f->scheduler));
+  g_assert_cmpuint (n, <, 2300);
+  TEST_RUN_UNTIL (!sluice_scheduler_get_busy (f->scheduler), 10000);
+  test_ui_settle (200);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->scheduler)), ==, n);
+
+  /* And so does closing the window (the fixture destroys it). */
+  sluice_window_add_urls (f->window, third, SLUICE_TASK_KIND_DOWNLOAD, f->dir);
+  g_assert_true (sluice_window_get_adding (f->window));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -216,6 +288,7 @@ main (int    argc,
   ADD ("failure-reason-and-retry", test_failure_reason_and_retry);
   ADD ("filter-and-concurrency", test_filter_and_concurrency);
   ADD ("details-pane", test_details_pane);
+  ADD ("long-list-in-slices", test_long_list_in_slices);
   ADD ("realistic-batch", test_realistic_batch);
 #undef ADD
 

@@ -154,6 +154,20 @@ set_label (GtkWidget  *widget,
     gtk_label_set_label (GTK_LABEL (widget), text);
 }
 
+/* Setting a tooltip asks the display where the pointer is (a round trip
+ * to the X server): only when it changes.  Returns whether it did. */
+static gboolean
+set_tooltip (GtkWidget  *widget,
+             const char *text)
+{
+  const char *current = gtk_widget_get_tooltip_text (widget);
+
+  if (g_strcmp0 (current, text) == 0)
+    return FALSE;
+  gtk_widget_set_tooltip_text (widget, text);
+  return TRUE;
+}
+
 static void
 set_button_label (GtkWidget  *button,
                   const char *format,
@@ -171,7 +185,8 @@ set_button_label (GtkWidget  *button,
   label = g_strdup_vprintf (format, args);
   va_end (args);
 
-  gtk_widget_set_tooltip_text (button, label);
+  if (!set_tooltip (button, label))
+    return;
   gtk_accessible_update_property (GTK_ACCESSIBLE (button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, label,
                                   -1);
@@ -324,7 +339,7 @@ update_cell (Cell *cell)
       {
         g_autofree char *text = sluice_format_result (task);
         set_label (cell->label, text);
-        gtk_widget_set_tooltip_text (cell->label, *text != '\0' ? text : NULL);
+        set_tooltip (cell->label, *text != '\0' ? text : NULL);
       }
       break;
     case SLUICE_COLUMN_ACTIONS:

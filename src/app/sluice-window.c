@@ -39,6 +39,8 @@ struct _SluiceWindow
   guint                  refilter_source;
   guint                  batch_source;
   guint                  counts_source;
+  GQueue                 pending_adds;  /* of PendingAdd, oldest first */
+  guint                  add_source;
   guint                  batch_ticks;
   gint64                 batch_started;
   gint64                 batch_finished;
@@ -347,7 +349,10 @@ on_items_changed (GListModel   *model,
                   SluiceWindow *self)
 {
   update_table_page (self);
-  update_batch (self);
+  /* Walking every task for the totals on each slice of a big list would
+   * cost more than adding it: the totals follow within 100 ms. */
+  if (self->counts_source == 0)
+    self->counts_source = g_timeout_add (100, counts_changed_now, self);
 }
 
 static void
@@ -375,19 +380,40 @@ on_selected_changed (GtkSingleSelection *selection,
 
 /* Adding */
 
-void
-sluice_window_add_urls (SluiceWindow   *self,
-                        SluiceUrlList  *list,
-                        SluiceTaskKind  kind,
-                        const char     *directory)
+/* Adding 10,000 tasks at once would freeze the window for a moment: each
+ * added row the table shows is built right away, and every task is set up
+ * for the session.  A big list goes in a few milliseconds at a time between
+ * frames; small ones (and the first rows of a big one) go in at once. */
+#define ADD_CHUNK_SMALL 16    /* while the table still builds rows (~1 ms each) */
+#define ADD_CHUNK       2048  /* each chunk relayouts the table once */
+#define ADD_AT_ONCE     16
+#define ADD_BUDGET_US   (8 * 1000)
+/* GTK 4.8's list views keep up to 200 rows built, whatever the height. */
+#define TABLE_ROWS_BUILT 200
+
+typedef struct {
+  SluiceUrlList  *list;
+  SluiceTaskKind  kind;
+  char           *directory;
+  guint           next;      /* index of the next URL to add */
+  guint           added;
+} PendingAdd;
+
+static void
+pending_add_free (PendingAdd *pending)
 {
-  guint n_refused = sluice_url_list_get_n_refused (list);
-  guint added;
+  g_object_unref (pending->list);
+  g_free (pending->directory);
+  g_free (pending);
+}
+
+static void
+announce_added (SluiceWindow *self,
+                PendingAdd   *pending)
+{
+  guint n_refused = sluice_url_list_get_n_refused (pending->list);
+  guint added = pending->added;
   g_autofree char *summary = NULL;
-
-  g_return_if_fail (SLUICE_IS_WINDOW (self));
-
-  added = sluice_scheduler_add_many_full (self->scheduler, sluice_url_list_get_urls (list), kind, directory);
 
   if (added == 0 && n_refused == 0)
     return;
@@ -409,6 +435,96 @@ sluice_window_add_urls (SluiceWindow   *self,
     summary = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u URL added", "%u URLs added", added),
                                added);
   show_toast (self, summary);
+}
+
+/* Adds up to limit URLs of the pending lists, a chunk at a time,
+ * until deadline (monotonic µs; 0: none).  Returns whether all are in. */
+static gboolean
+add_some (SluiceWindow *self,
+          guint         limit,
+          gint64        deadline)
+{
+  while (!g_queue_is_empty (&self->pending_adds))
+    {
+      PendingAdd *pending = g_queue_peek_head (&self->pending_adds);
+      const char * const *urls = sluice_url_list_get_urls (pending->list);
+      guint n_urls = g_strv_length ((char **) urls);
+
+      while (pending->next < n_urls)
+        {
+          g_autofree const char **chunk = NULL;
+          guint chunk_size = g_list_model_get_n_items (G_LIST_MODEL (self->scheduler)) < TABLE_ROWS_BUILT
+                           ? ADD_CHUNK_SMALL : ADD_CHUNK;
+          guint n = MIN (MIN (chunk_size, n_urls - pending->next), limit);
+
+          if (n == 0 || (deadline != 0 && g_get_monotonic_time () >= deadline))
+            return FALSE;
+          chunk = g_new (const char *, n + 1);
+          memcpy (chunk, urls + pending->next, n * sizeof (char *));
+          chunk[n] = NULL;
+          pending->added += sluice_scheduler_add_many_full (self->scheduler, chunk,
+                                                            pending->kind, pending->directory);
+          pending->next += n;
+          limit -= n;
+        }
+
+      g_queue_pop_head (&self->pending_adds);
+      announce_added (self, pending);
+      pending_add_free (pending);
+    }
+  return TRUE;
+}
+
+static gboolean
+add_some_cb (gpointer user_data)
+{
+  SluiceWindow *self = user_data;
+
+  if (add_some (self, G_MAXUINT, g_get_monotonic_time () + ADD_BUDGET_US))
+    {
+      self->add_source = 0;
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* The tasks of a small list are in the scheduler on return; a big list
+ * starts with its first rows and follows within a few frames. */
+void
+sluice_window_add_urls (SluiceWindow   *self,
+                        SluiceUrlList  *list,
+                        SluiceTaskKind  kind,
+                        const char     *directory)
+{
+  PendingAdd *pending;
+
+  g_return_if_fail (SLUICE_IS_WINDOW (self));
+  g_return_if_fail (SLUICE_IS_URL_LIST (list));
+
+  pending = g_new0 (PendingAdd, 1);
+  pending->list = g_object_ref (list);
+  pending->kind = kind;
+  pending->directory = g_strdup (directory);
+  g_queue_push_tail (&self->pending_adds, pending);
+
+  /* Lists already waiting go first: tasks keep the order they were given. */
+  if (self->add_source != 0)
+    return;
+  if (add_some (self, ADD_AT_ONCE, 0))
+    return;
+  /* After the frame clock, so the window paints between slices, and after
+   * transfers, which keep going meanwhile. */
+  self->add_source = g_idle_add_full (GDK_PRIORITY_REDRAW + 10, add_some_cb, self, NULL);
+  g_source_set_static_name (g_main_context_find_source_by_id (NULL, self->add_source),
+                            "[sluice] adding tasks");
+}
+
+/* Whether URLs given to sluice_window_add_urls() are still going in. */
+gboolean
+sluice_window_get_adding (SluiceWindow *self)
+{
+  g_return_val_if_fail (SLUICE_IS_WINDOW (self), FALSE);
+  return !g_queue_is_empty (&self->pending_adds);
 }
 
 static void
@@ -581,6 +697,9 @@ cancel_all (GtkWidget  *widget,
   g_autofree char *text = NULL;
   guint cancelled;
 
+  /* What is still going in of a long list goes no further. */
+  g_clear_handle_id (&self->add_source, g_source_remove);
+  g_queue_clear_full (&self->pending_adds, (GDestroyNotify) pending_add_free);
   sluice_scheduler_cancel_all (self->scheduler);
   cancelled = sluice_scheduler_get_n_cancelled (self->scheduler) - before;
   if (cancelled == 0)
@@ -1017,6 +1136,8 @@ sluice_window_dispose (GObject *object)
   g_clear_handle_id (&self->refilter_source, g_source_remove);
   g_clear_handle_id (&self->batch_source, g_source_remove);
   g_clear_handle_id (&self->counts_source, g_source_remove);
+  g_clear_handle_id (&self->add_source, g_source_remove);
+  g_queue_clear_full (&self->pending_adds, (GDestroyNotify) pending_add_free);
   if (self->column_view != NULL)
     gtk_column_view_set_model (self->column_view, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), SLUICE_TYPE_WINDOW);

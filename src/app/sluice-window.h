@@ -21,6 +21,7 @@ void           sluice_window_add_urls         (SluiceWindow      *self,
                                                SluiceUrlList     *list,
                                                SluiceTaskKind     kind,
                                                const char        *directory);
+gboolean       sluice_window_get_adding       (SluiceWindow      *self);
 /* Opens the Add dialog with text in it (NULL: empty). */
 GtkWindow     *sluice_window_open_add_dialog  (SluiceWindow      *self,
                                                const char        *text);
