@@ -199,7 +199,7 @@ update_state (Cell *cell)
   SluiceTaskState state = sluice_task_get_state (task);
 
   gtk_image_set_from_icon_name (GTK_IMAGE (cell->icon), sluice_format_state_icon (task));
-  set_label (cell->label, sluice_format_state_label (task));
+  set_inscription (cell->label, sluice_format_state_label (task));
 
   gtk_widget_remove_css_class (cell->root, "success");
   gtk_widget_remove_css_class (cell->root, "error");
@@ -338,7 +338,7 @@ update_cell (Cell *cell)
     case SLUICE_COLUMN_RESULT:
       {
         g_autofree char *text = sluice_format_result (task);
-        set_label (cell->label, text);
+        set_inscription (cell->label, text);
         set_tooltip (cell->label, *text != '\0' ? text : NULL);
       }
       break;
@@ -466,6 +466,20 @@ new_inscription (int min_chars)
   return inscription;
 }
 
+static GtkWidget *
+new_text_inscription (int min_chars,
+                      int nat_chars)
+{
+  GtkWidget *inscription = gtk_inscription_new (NULL);
+
+  gtk_inscription_set_min_chars (GTK_INSCRIPTION (inscription), min_chars);
+  gtk_inscription_set_nat_chars (GTK_INSCRIPTION (inscription), nat_chars);
+  gtk_inscription_set_text_overflow (GTK_INSCRIPTION (inscription), GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END);
+  gtk_inscription_set_xalign (GTK_INSCRIPTION (inscription), 0);
+  gtk_widget_set_valign (inscription, GTK_ALIGN_CENTER);
+  return inscription;
+}
+
 static void
 build_cell (Cell *cell)
 {
@@ -474,8 +488,9 @@ build_cell (Cell *cell)
     case SLUICE_COLUMN_STATE:
       cell->root = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
       cell->icon = gtk_image_new ();
-      cell->label = gtk_label_new (NULL);
-      gtk_label_set_xalign (GTK_LABEL (cell->label), 0);
+      /* Inscriptions, not labels, for text that changes while tasks run:
+       * a label asks the whole table to lay out again on each change. */
+      cell->label = new_text_inscription (10, 12);
       gtk_box_append (GTK_BOX (cell->root), cell->icon);
       gtk_box_append (GTK_BOX (cell->root), cell->label);
       break;
@@ -509,10 +524,7 @@ build_cell (Cell *cell)
       cell->root = cell->label = new_inscription (7);
       break;
     case SLUICE_COLUMN_RESULT:
-      cell->root = cell->label = gtk_label_new (NULL);
-      gtk_label_set_xalign (GTK_LABEL (cell->label), 0);
-      gtk_label_set_ellipsize (GTK_LABEL (cell->label), PANGO_ELLIPSIZE_END);
-      gtk_label_set_width_chars (GTK_LABEL (cell->label), 16);
+      cell->root = cell->label = new_text_inscription (16, 32);
       break;
     case SLUICE_COLUMN_ACTIONS:
       cell->root = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
