@@ -202,32 +202,6 @@ test_ui_get_application (void)
   return app;
 }
 
-/* GLib grows its quark table past 2,048 quarks by allocating a bigger one
- * and leaking the first block on purpose (lock-free lookups).  A window with
- * a batch and a second dialog crosses that line, and LeakSanitizer then
- * reports GLib's block; GLib has no frame pointers, so the report's stack is
- * g_malloc alone and no suppression can single it out.  Such tests skip
- * under ASan (they run in the normal build). */
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-
-gboolean
-test_ui_skip_past_quark_limit_under_asan (void)
-{
-#ifdef UNDER_ASAN
-  g_test_skip ("under AddressSanitizer: would cross GLib's 2048-quark table, whose "
-               "first block GLib leaks on purpose (runs in the normal build)");
-  return TRUE;
-#else
-  return FALSE;
-#endif
-}
-
 /* The window test fixture: a loopback server, a temporary download folder,
  * the program's application and a fresh window of it. */
 

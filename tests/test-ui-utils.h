@@ -39,9 +39,6 @@ gboolean   test_ui_shows_text       (GtkWidget  *root,
 /* The program's one SluiceApplication, registered (non-unique), with
  * notifications off. */
 SluiceApplication *test_ui_get_application (void);
-/* Skips the test (returning TRUE) under ASan, for tests that push GLib's
- * quark table past its first growth (see the .c file). */
-gboolean   test_ui_skip_past_quark_limit_under_asan (void);
 
 /* A window over the shared application, with a loopback server and its own
  * download folder; tear-down cancels and clears the scheduler's tasks. */
