@@ -14,6 +14,7 @@
 
 #include <adwaita.h>
 #include <stdio.h>
+#include <sys/resource.h>
 
 #include "sluice-window.h"
 
@@ -79,6 +80,17 @@ on_busy (SluiceScheduler *scheduler,
     g_main_loop_quit (bench->loop);
 }
 
+/* CPU time of the whole process (all threads), in seconds. */
+static double
+cpu_seconds (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
 static long
 status_kib (const char *field)
 {
@@ -115,6 +127,7 @@ main (int    argc,
   Bench bench = { 0 };
   gint64 started, added, finished;
   long rss_before_kib;
+  double cpu_started;
   guint jobs = argc > 3 ? (guint) atoi (argv[3]) : 16;
 
   if (argc < 3)
@@ -161,6 +174,7 @@ main (int    argc,
   bench.probe_expected = g_get_monotonic_time () + PROBE_MS * 1000;
   g_timeout_add (PROBE_MS, probe, &bench);
 
+  cpu_started = cpu_seconds ();
   started = bench.started = g_get_monotonic_time ();
   sluice_window_add_urls (window, list, SLUICE_TASK_KIND_DOWNLOAD, NULL);
   added = g_get_monotonic_time ();
@@ -172,12 +186,13 @@ main (int    argc,
   finished = g_get_monotonic_time ();
   bench.running = FALSE;
 
-  printf ("{\"tasks\": %u, \"done\": %u, \"wall_s\": %.3f, \"add_ms\": %.1f, \"all_in_ms\": %.1f, \"max_stall_ms\": %.1f, "
+  printf ("{\"tasks\": %u, \"done\": %u, \"wall_s\": %.3f, \"cpu_s\": %.3f, \"add_ms\": %.1f, \"all_in_ms\": %.1f, \"max_stall_ms\": %.1f, "
           "\"stalls_over_50ms\": %u, \"max_frame_gap_ms\": %.1f, \"frames\": %u, "
           "\"peak_rss_mb\": %.1f, \"rss_mb\": %.1f, \"rss_before_add_mb\": %.1f}\n",
           g_list_model_get_n_items (G_LIST_MODEL (bench.scheduler)),
           sluice_scheduler_get_n_done (bench.scheduler),
           (finished - started) / 1e6,
+          cpu_seconds () - cpu_started,
           (added - started) / 1e3,
           ((bench.all_added != 0 ? bench.all_added : added) - started) / 1e3,
           bench.max_stall_us / 1e3,

@@ -26,6 +26,7 @@ need=()
 command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || need+=(nginx-light)
 command -v xvfb-run >/dev/null || need+=(xvfb xauth)
 command -v dbus-run-session >/dev/null || need+=(dbus)
+[[ -x /usr/bin/time ]] || need+=(time)
 if ((${#need[@]})); then
   apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}"
 fi
@@ -60,12 +61,13 @@ for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/0" 2>/dev/n
 seq 0 $((COUNT - 1)) | sed "s|^|http://127.0.0.1:$PORT/|" > "$WORK/urls.txt"
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-headless=(); window=(); lines=()
+headless=(); headless_cpu=(); window=(); lines=()
 for round in $(seq "$ROUNDS"); do
   rm -rf "$WORK/out"; mkdir "$WORK/out"
   start=$(date +%s%N)
-  "$BUILD/src/app/sluice" --headless -j "$JOBS" --per-host "$JOBS" -o "$WORK/out" -i "$WORK/urls.txt" >/dev/null 2>&1
+  /usr/bin/time -f %U+%S -o "$WORK/cpu" "$BUILD/src/app/sluice" --headless -j "$JOBS" --per-host "$JOBS" -o "$WORK/out" -i "$WORK/urls.txt" >/dev/null 2>&1
   headless+=("$(awk -v ns=$(( $(date +%s%N) - start )) 'BEGIN { printf "%.3f", ns / 1e9 }')")
+  headless_cpu+=("$(python3 -c "print(round($(tail -1 "$WORK/cpu"), 3))")")
   [[ $(ls "$WORK/out" | wc -l) == "$COUNT" ]] || { echo "headless round $round: wrong file count"; exit 1; }
 
   rm -rf "$WORK/out"; mkdir "$WORK/out"
@@ -77,15 +79,17 @@ for round in $(seq "$ROUNDS"); do
   [[ $(ls "$WORK/out" | wc -l) == "$COUNT" ]] || { echo "window round $round: wrong file count"; exit 1; }
   lines+=("$line")
   window+=("$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["wall_s"])' "$line")")
-  echo "round $round: headless ${headless[-1]} s, window $line"
+  echo "round $round: headless ${headless[-1]} s (CPU ${headless_cpu[-1]} s), window $line"
 done
 
 h=$(printf '%s\n' "${headless[@]}" | median)
 w=$(printf '%s\n' "${window[@]}" | median)
-python3 - "$h" "$w" "${lines[@]}" <<'PY'
-import json, sys
-h, w = float(sys.argv[1]), float(sys.argv[2])
-runs = [json.loads(l) for l in sys.argv[3:]]
+hc=$(printf '%s\n' "${headless_cpu[@]}" | median)
+python3 - "$h" "$w" "$hc" "${lines[@]}" <<'PY'
+import json, statistics, sys
+h, w, hc = float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+runs = [json.loads(l) for l in sys.argv[4:]]
+wc = statistics.median(r["cpu_s"] for r in runs)
 stall = max(r["max_stall_ms"] for r in runs)
 gap = max(r["max_frame_gap_ms"] for r in runs)
 over = sum(r["stalls_over_50ms"] for r in runs)
@@ -99,6 +103,7 @@ print("|---|---|---|")
 print(f"| headless wall (median) | {h:.2f} s | |")
 print(f"| window wall (median) | {w:.2f} s | |")
 print(f"| window / headless | {w / h:.2f}× | ≤ 1.15× {'✓' if w / h <= 1.15 else '✗'} |")
+print(f"| CPU time, headless / window (medians) | {hc:.2f} s / {wc:.2f} s ({wc / hc:.2f}×) | |")
 print(f"| longest main-loop stall | {stall:.1f} ms ({over} over 50 ms) | ≤ 50 ms {'✓' if stall <= 50 else '✗'} |")
 print(f"| longest gap between frames | {gap:.1f} ms | |")
 print(f"| first rows in / all {runs[0]['tasks']} in | {first:.1f} ms / {all_in:.0f} ms | |")
