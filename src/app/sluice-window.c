@@ -41,6 +41,8 @@ struct _SluiceWindow
   guint                  counts_source;
   GQueue                 pending_adds;  /* of PendingAdd, oldest first */
   guint                  add_source;
+  GdkFrameClock         *add_clock;     /* waited on for the next chunk */
+  gulong                 add_clock_id;
   guint                  batch_ticks;
   gint64                 batch_started;
   gint64                 batch_finished;
@@ -475,10 +477,58 @@ add_some (SluiceWindow *self,
   return TRUE;
 }
 
+static gboolean add_some_cb (gpointer user_data);
+
+static void
+stop_adding (SluiceWindow *self)
+{
+  g_clear_handle_id (&self->add_source, g_source_remove);
+  if (self->add_clock != NULL)
+    {
+      g_clear_signal_handler (&self->add_clock_id, self->add_clock);
+      g_clear_object (&self->add_clock);
+    }
+}
+
+static void
+schedule_adding (SluiceWindow *self)
+{
+  /* After the frame clock, so the window paints between slices, and after
+   * transfers, which keep going meanwhile. */
+  self->add_source = g_idle_add_full (GDK_PRIORITY_REDRAW + 10, add_some_cb, self, NULL);
+  g_source_set_static_name (g_main_context_find_source_by_id (NULL, self->add_source),
+                            "[sluice] adding tasks");
+}
+
+static void
+on_frame_done (GdkFrameClock *clock,
+               SluiceWindow  *self)
+{
+  stop_adding (self);
+  schedule_adding (self);
+}
+
 static gboolean
 add_some_cb (gpointer user_data)
 {
   SluiceWindow *self = user_data;
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+
+  /* While the table still builds rows, one small chunk per frame: a frame
+   * that lays out and paints many new rows at once is a stall. */
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->scheduler)) < TABLE_ROWS_BUILT &&
+      clock != NULL && gtk_widget_get_mapped (GTK_WIDGET (self)))
+    {
+      self->add_source = 0;
+      if (!add_some (self, ADD_CHUNK_SMALL, 0))
+        {
+          self->add_clock = g_object_ref (clock);
+          self->add_clock_id = g_signal_connect (clock, "after-paint", G_CALLBACK (on_frame_done), self);
+          /* A frame even if nothing new is shown (a filter may hide it). */
+          gdk_frame_clock_request_phase (clock, GDK_FRAME_CLOCK_PHASE_AFTER_PAINT);
+        }
+      return G_SOURCE_REMOVE;
+    }
 
   if (add_some (self, G_MAXUINT, g_get_monotonic_time () + ADD_BUDGET_US))
     {
@@ -508,15 +558,11 @@ sluice_window_add_urls (SluiceWindow   *self,
   g_queue_push_tail (&self->pending_adds, pending);
 
   /* Lists already waiting go first: tasks keep the order they were given. */
-  if (self->add_source != 0)
+  if (g_queue_get_length (&self->pending_adds) > 1)
     return;
   if (add_some (self, ADD_AT_ONCE, 0))
     return;
-  /* After the frame clock, so the window paints between slices, and after
-   * transfers, which keep going meanwhile. */
-  self->add_source = g_idle_add_full (GDK_PRIORITY_REDRAW + 10, add_some_cb, self, NULL);
-  g_source_set_static_name (g_main_context_find_source_by_id (NULL, self->add_source),
-                            "[sluice] adding tasks");
+  schedule_adding (self);
 }
 
 /* Whether URLs given to sluice_window_add_urls() are still going in. */
@@ -698,7 +744,7 @@ cancel_all (GtkWidget  *widget,
   guint cancelled;
 
   /* What is still going in of a long list goes no further. */
-  g_clear_handle_id (&self->add_source, g_source_remove);
+  stop_adding (self);
   g_queue_clear_full (&self->pending_adds, (GDestroyNotify) pending_add_free);
   sluice_scheduler_cancel_all (self->scheduler);
   cancelled = sluice_scheduler_get_n_cancelled (self->scheduler) - before;
@@ -1136,7 +1182,7 @@ sluice_window_dispose (GObject *object)
   g_clear_handle_id (&self->refilter_source, g_source_remove);
   g_clear_handle_id (&self->batch_source, g_source_remove);
   g_clear_handle_id (&self->counts_source, g_source_remove);
-  g_clear_handle_id (&self->add_source, g_source_remove);
+  stop_adding (self);
   g_queue_clear_full (&self->pending_adds, (GDestroyNotify) pending_add_free);
   if (self->column_view != NULL)
     gtk_column_view_set_model (self->column_view, NULL);
