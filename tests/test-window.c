@@ -269,6 +269,24 @@ test_long_list_in_slices (Fixture       *f,
   g_assert_true (sluice_window_get_adding (f->window));
 }
 
+/* The first rows of a long list go in one chunk per frame; when the filter
+ * hides them there is nothing new to paint, and they still all go in. */
+static void
+test_long_list_behind_a_filter (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(SluiceUrlList) list = numbered_urls (f, "f", 1000);
+
+  sluice_scheduler_set_max_concurrent (f->scheduler, 16);
+  sluice_window_set_filter (f->window, "failed");
+  sluice_window_add_urls (f->window, list, SLUICE_TASK_KIND_DOWNLOAD, f->dir);
+  g_assert_true (sluice_window_get_adding (f->window));
+  TEST_RUN_UNTIL (!sluice_window_get_adding (f->window), 20000);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->scheduler)), ==, 1000);
+  g_assert_cmpuint (g_list_model_get_n_items (view_model (f)), ==, 0);
+  sluice_window_set_filter (f->window, "all");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -289,6 +307,7 @@ main (int    argc,
   ADD ("filter-and-concurrency", test_filter_and_concurrency);
   ADD ("details-pane", test_details_pane);
   ADD ("long-list-in-slices", test_long_list_in_slices);
+  ADD ("long-list-behind-a-filter", test_long_list_behind_a_filter);
   ADD ("realistic-batch", test_realistic_batch);
 #undef ADD
 
