@@ -10,9 +10,6 @@
 
 #include <errno.h>
 #include <glib/gi18n.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <glib/gstdio.h>
 
 #include "sluice-application.h"
@@ -338,14 +335,6 @@ sluice_application_startup (GApplication *app)
   };
 
   G_APPLICATION_CLASS (sluice_application_parent_class)->startup (app);
-
-#ifdef __GLIBC__
-  /* Transfers read into 256 KiB buffers.  glibc raises its mmap threshold
-   * past them after the first few are freed, and from then on they come
-   * from the heap, which a long batch leaves fragmented: keep them mapped,
-   * so memory goes back to the system (3 MB less at 10,000 tasks). */
-  mallopt (M_MMAP_THRESHOLD, 128 * 1024);
-#endif
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions,
                                    G_N_ELEMENTS (app_actions), app);
