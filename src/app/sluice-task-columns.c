@@ -490,7 +490,7 @@ build_cell (Cell *cell)
       cell->icon = gtk_image_new ();
       /* Inscriptions, not labels, for text that changes while tasks run:
        * a label asks the whole table to lay out again on each change. */
-      cell->label = new_text_inscription (10, 12);
+      cell->label = new_text_inscription (14, 16);
       gtk_box_append (GTK_BOX (cell->root), cell->icon);
       gtk_box_append (GTK_BOX (cell->root), cell->label);
       break;

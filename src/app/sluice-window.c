@@ -1107,7 +1107,7 @@ setup_table (SluiceWindow *self)
   GtkSorter *view_sorter;
 
   self->columns = sluice_task_columns_new ();
-  add_column (self, SLUICE_COLUMN_STATE, C_("column", "State"), 130, FALSE);
+  add_column (self, SLUICE_COLUMN_STATE, C_("column", "State"), 150, FALSE);
   add_column (self, SLUICE_COLUMN_NAME, C_("column", "Name"), 300, TRUE);
   add_column (self, SLUICE_COLUMN_PROGRESS, C_("column", "Progress"), 170, FALSE);
   add_column (self, SLUICE_COLUMN_SPEED, C_("column", "Speed"), 100, FALSE);
