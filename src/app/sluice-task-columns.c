@@ -455,18 +455,6 @@ new_icon_button (const char *icon_name,
 }
 
 static GtkWidget *
-new_inscription (int min_chars)
-{
-  GtkWidget *inscription = gtk_inscription_new (NULL);
-
-  gtk_inscription_set_min_chars (GTK_INSCRIPTION (inscription), min_chars);
-  gtk_inscription_set_nat_chars (GTK_INSCRIPTION (inscription), min_chars);
-  gtk_widget_add_css_class (inscription, "numeric");
-  gtk_widget_set_valign (inscription, GTK_ALIGN_CENTER);
-  return inscription;
-}
-
-static GtkWidget *
 new_text_inscription (int min_chars,
                       int nat_chars)
 {
@@ -477,6 +465,15 @@ new_text_inscription (int min_chars,
   gtk_inscription_set_text_overflow (GTK_INSCRIPTION (inscription), GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END);
   gtk_inscription_set_xalign (GTK_INSCRIPTION (inscription), 0);
   gtk_widget_set_valign (inscription, GTK_ALIGN_CENTER);
+  return inscription;
+}
+
+static GtkWidget *
+new_number_inscription (int chars)
+{
+  GtkWidget *inscription = new_text_inscription (chars, chars);
+
+  gtk_widget_add_css_class (inscription, "numeric");
   return inscription;
 }
 
@@ -513,15 +510,15 @@ build_cell (Cell *cell)
     case SLUICE_COLUMN_PROGRESS:
       cell->root = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
       gtk_widget_set_valign (cell->root, GTK_ALIGN_CENTER);
-      cell->label = new_inscription (18);
+      cell->label = new_number_inscription (18);
       gtk_widget_add_css_class (cell->label, "caption");
       gtk_box_append (GTK_BOX (cell->root), cell->label);
       break;
     case SLUICE_COLUMN_SPEED:
-      cell->root = cell->label = new_inscription (10);
+      cell->root = cell->label = new_number_inscription (10);
       break;
     case SLUICE_COLUMN_ELAPSED:
-      cell->root = cell->label = new_inscription (7);
+      cell->root = cell->label = new_number_inscription (7);
       break;
     case SLUICE_COLUMN_RESULT:
       cell->root = cell->label = new_text_inscription (16, 32);

@@ -331,16 +331,23 @@ counts_changed_now (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* A batch of small files changes state thousands of times a second: the
- * counts follow within 100 ms instead of on each change. */
+/* A batch of small files changes state thousands of times a second, and a
+ * long list goes in a slice at a time: the counts and totals (a walk over
+ * every task) follow within 100 ms instead of on each change. */
+static void
+queue_batch_update (SluiceWindow *self)
+{
+  if (self->counts_source == 0)
+    self->counts_source = g_timeout_add (100, counts_changed_now, self);
+}
+
 static void
 on_counts_changed (SluiceScheduler *scheduler,
                    GParamSpec      *pspec,
                    SluiceWindow    *self)
 {
   queue_refilter (self);
-  if (self->counts_source == 0)
-    self->counts_source = g_timeout_add (100, counts_changed_now, self);
+  queue_batch_update (self);
 }
 
 static void
@@ -351,10 +358,7 @@ on_items_changed (GListModel   *model,
                   SluiceWindow *self)
 {
   update_table_page (self);
-  /* Walking every task for the totals on each slice of a big list would
-   * cost more than adding it: the totals follow within 100 ms. */
-  if (self->counts_source == 0)
-    self->counts_source = g_timeout_add (100, counts_changed_now, self);
+  queue_batch_update (self);
 }
 
 static void
@@ -397,6 +401,7 @@ typedef struct {
   SluiceUrlList  *list;
   SluiceTaskKind  kind;
   char           *directory;
+  guint           n_urls;
   guint           next;      /* index of the next URL to add */
   guint           added;
 } PendingAdd;
@@ -450,14 +455,13 @@ add_some (SluiceWindow *self,
     {
       PendingAdd *pending = g_queue_peek_head (&self->pending_adds);
       const char * const *urls = sluice_url_list_get_urls (pending->list);
-      guint n_urls = g_strv_length ((char **) urls);
 
-      while (pending->next < n_urls)
+      while (pending->next < pending->n_urls)
         {
           g_autofree const char **chunk = NULL;
           guint chunk_size = g_list_model_get_n_items (G_LIST_MODEL (self->scheduler)) < TABLE_ROWS_BUILT
                            ? ADD_CHUNK_SMALL : ADD_CHUNK;
-          guint n = MIN (MIN (chunk_size, n_urls - pending->next), limit);
+          guint n = MIN (MIN (chunk_size, pending->n_urls - pending->next), limit);
 
           if (n == 0 || (deadline != 0 && g_get_monotonic_time () >= deadline))
             return FALSE;
@@ -553,6 +557,7 @@ sluice_window_add_urls (SluiceWindow   *self,
 
   pending = g_new0 (PendingAdd, 1);
   pending->list = g_object_ref (list);
+  pending->n_urls = g_strv_length ((char **) sluice_url_list_get_urls (list));
   pending->kind = kind;
   pending->directory = g_strdup (directory);
   g_queue_push_tail (&self->pending_adds, pending);
