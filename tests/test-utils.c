@@ -38,7 +38,6 @@ struct _TestServer
   GHashTable   *prefix_peaks;    /* "/slow" → peak */
   GHashTable   *host_peaks;      /* "127.0.0.2" → peak */
   GHashTable   *retry_counts;    /* key → requests seen */
-  GPtrArray    *reset_jobs;      /* ResetJob*, not owned */
   GPtrArray    *raw_jobs;        /* RawJob*, not owned */
   GHashTable   *gzip_cache;      /* "MB/layers/type" → GBytes */
   gboolean      tls;
@@ -50,7 +49,7 @@ struct _TestServer
 };
 
 /* One request in flight.  It is owned by its SoupServerMessage (object
- * data) until the message finishes, or by a ResetJob once the connection
+ * data) until the message finishes, or by a RawJob once the connection
  * has been stolen. */
 typedef struct
 {
@@ -72,19 +71,7 @@ typedef struct
   GSource           *timer;
 } PatternStream;
 
-/* /reset: a stolen connection that gets a truncated response. */
-typedef struct
-{
-  TestServer        *server;
-  SoupServerMessage *msg;        /* owned until the connection is stolen */
-  Tracker           *tracker;    /* owned once stolen */
-  GIOStream         *stream;
-  GSource           *idle;
-  GCancellable      *cancellable;
-  GBytes            *data;
-} ResetJob;
-
-/* A raw response on a stolen connection (/short, /stall, /dribble,
+/* A raw response on a stolen connection (/reset, /short, /stall, /dribble,
  * /bad-chunked, /huge-headers, /content-range-wrong): written all at once
  * or one byte per dribble_ms, then the connection is closed, reset (RST)
  * or held open until the client goes. */
@@ -906,81 +893,13 @@ disposition_handler (SoupServer        *soup,
   serve_pattern (user_data, msg, 0, (goffset) size, FALSE, 0);
 }
 
-static void
-reset_job_free (ResetJob *job)
-{
-  if (job->server != NULL)
-    g_ptr_array_remove (job->server->reset_jobs, job);
-
-  if (job->idle != NULL)
-    {
-      g_source_destroy (job->idle);
-      g_source_unref (job->idle);
-    }
-  g_clear_pointer (&job->tracker, tracker_free);
-  g_clear_object (&job->msg);
-  g_clear_object (&job->stream);
-  g_clear_object (&job->cancellable);
-  g_clear_pointer (&job->data, g_bytes_unref);
-  g_free (job);
-}
-
-static void
-reset_closed_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_io_stream_close_finish (G_IO_STREAM (source), result, NULL);
-  reset_job_free (user_data);
-}
-
-static void
-reset_written_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  ResetJob *job = user_data;
-  g_autoptr(GError) error = NULL;
-
-  /* Either way the connection goes; the client sees a short body. */
-  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error);
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      reset_job_free (job);
-      return;
-    }
-
-  g_io_stream_close_async (job->stream, G_PRIORITY_DEFAULT, job->cancellable,
-                           reset_closed_cb, job);
-}
-
-static gboolean
-reset_idle_cb (gpointer user_data)
-{
-  ResetJob *job = user_data;
-
-  g_clear_pointer (&job->idle, g_source_unref);
-
-  /* Keep counting the request as in flight until the connection is shut;
-   * the message goes away with the stolen connection. */
-  job->tracker = g_object_steal_data (G_OBJECT (job->msg), IN_FLIGHT_KEY);
-  job->stream = soup_server_message_steal_connection (job->msg);
-  g_clear_object (&job->msg);
-
-  if (job->stream == NULL)
-    {
-      reset_job_free (job);
-      return G_SOURCE_REMOVE;
-    }
-
-  g_output_stream_write_all_async (g_io_stream_get_output_stream (job->stream),
-                                   g_bytes_get_data (job->data, NULL),
-                                   g_bytes_get_size (job->data),
-                                   G_PRIORITY_DEFAULT, job->cancellable,
-                                   reset_written_cb, job);
-  return G_SOURCE_REMOVE;
-}
+static void    raw_respond      (TestServer        *server,
+                                SoupServerMessage *msg,
+                                GBytes            *data,
+                                guint              dribble_ms,
+                                RawEnd             end);
+static GBytes *raw_with_pattern (const char        *head,
+                                gsize              n);
 
 static void
 reset_handler (SoupServer        *soup,
@@ -993,10 +912,7 @@ reset_handler (SoupServer        *soup,
   SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
   g_autofree char *etag = NULL;
   g_autofree char *head = NULL;
-  guint8 *data;
-  gsize head_len;
   guint64 n, total;
-  ResetJob *job;
 
   if (!parse_number (path_argument (path, "/reset"), G_MAXINT32, &n) ||
       !query_number (query, "total", 2 * n, G_MAXINT64, &total) ||
@@ -1028,26 +944,10 @@ reset_handler (SoupServer        *soup,
                           "Content-Type: application/octet-stream\r\n"
                           "Content-Length: %" G_GUINT64_FORMAT "\r\n"
                           "ETag: \"%s\"\r\n"
-                          "Accept-Ranges: bytes\r\n"
-                          "\r\n",
+                          "Accept-Ranges: bytes\r\n",
                           total, etag);
-  head_len = strlen (head);
-  data = g_malloc (head_len + n);
-  memcpy (data, head, head_len);
-  test_fill_pattern (data + head_len, 0, n);
-
-  job = g_new0 (ResetJob, 1);
-  job->server = server;
-  job->msg = g_object_ref (msg);
-  job->cancellable = g_cancellable_new ();
-  job->data = g_bytes_new_take (data, head_len + n);
-  g_ptr_array_add (server->reset_jobs, job);
-
-  /* Steal the connection once SoupServer is done with this dispatch. */
-  soup_server_message_pause (msg);
-  job->idle = g_idle_source_new ();
-  g_source_set_callback (job->idle, reset_idle_cb, job, NULL);
-  g_source_attach (job->idle, server->context);
+  /* The first n bytes, then the connection is closed. */
+  raw_respond (server, msg, raw_with_pattern (head, n), 0, RAW_END_CLOSE);
 }
 
 static void
@@ -2054,7 +1954,6 @@ server_new (GTlsCertificate *certificate)
   server->prefix_peaks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   server->host_peaks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   server->retry_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  server->reset_jobs = g_ptr_array_new ();
   server->raw_jobs = g_ptr_array_new ();
   server->gzip_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                               (GDestroyNotify) g_bytes_unref);
@@ -2120,23 +2019,6 @@ test_server_free (TestServer *server)
   if (server == NULL)
     return;
 
-  /* Raw /reset connections: stop them, and let their callbacks run. */
-  for (guint i = 0; i < server->reset_jobs->len; i++)
-    {
-      ResetJob *job = g_ptr_array_index (server->reset_jobs, i);
-
-      g_cancellable_cancel (job->cancellable);
-    }
-  while (server->reset_jobs->len > 0)
-    {
-      ResetJob *job = g_ptr_array_index (server->reset_jobs, 0);
-
-      if (job->idle != NULL)
-        reset_job_free (job);     /* not stolen yet: nothing in progress */
-      else
-        g_main_context_iteration (server->context, TRUE);
-    }
-
   /* Raw responses: stop them; those waiting on a timer go at once, the
    * others when their cancelled call returns. */
   for (guint i = 0; i < server->raw_jobs->len; i++)
@@ -2178,7 +2060,6 @@ test_server_free (TestServer *server)
   g_clear_pointer (&server->prefix_peaks, g_hash_table_unref);
   g_clear_pointer (&server->host_peaks, g_hash_table_unref);
   g_clear_pointer (&server->retry_counts, g_hash_table_unref);
-  g_clear_pointer (&server->reset_jobs, g_ptr_array_unref);
   g_clear_pointer (&server->raw_jobs, g_ptr_array_unref);
   g_clear_pointer (&server->gzip_cache, g_hash_table_unref);
   g_free (server);
