@@ -47,23 +47,13 @@ static SluiceTask *
 add (Fixture    *f,
      const char *path)
 {
-  g_autofree char *url = test_server_url (f->server, path);
-  SluiceTask *task = sluice_scheduler_add (f->scheduler, url, SLUICE_TASK_KIND_DOWNLOAD);
-
-  g_assert_nonnull (task);
-  return task;
-}
-
-static gboolean
-scheduler_idle (gpointer data)
-{
-  return !sluice_scheduler_get_busy (SLUICE_SCHEDULER (data));
+  return test_add_task (f->scheduler, f->server, path, SLUICE_TASK_KIND_DOWNLOAD);
 }
 
 static void
 run_until_idle (Fixture *f)
 {
-  test_run_until (scheduler_idle, f->scheduler, 20000, "the scheduler to finish");
+  test_run_until_scheduler_idle (f->scheduler, 20000);
 }
 
 static char *
@@ -71,17 +61,6 @@ in_dir (Fixture    *f,
         const char *name)
 {
   return g_build_filename (f->dir, name, NULL);
-}
-
-static guint
-count_files (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  guint n = 0;
-
-  while (g_dir_read_name (d) != NULL)
-    n++;
-  return n;
 }
 
 static void
@@ -111,7 +90,7 @@ test_content_length (Fixture       *f,
   assert_done_with_pattern (f, task, "1000000", 1000000);
   g_assert_cmpint (sluice_task_get_bytes_total (task), ==, 1000000);
   g_assert_cmpuint (sluice_task_get_http_status (task), ==, 200);
-  g_assert_cmpuint (count_files (f->dir), ==, 1);
+  g_assert_cmpuint (test_count_files (f->dir, NULL), ==, 1);
 }
 
 /* Past 1 MiB the hash moves to a worker thread: still the same digest. */
@@ -161,7 +140,7 @@ test_truncated_body_fails (Fixture       *f,
   g_assert_cmpint (sluice_task_get_state (task), ==, SLUICE_TASK_STATE_FAILED);
   g_assert_cmpint (sluice_task_get_error_kind (task), ==, SLUICE_ERROR_NETWORK);
   /* Nothing half-written under any name. */
-  g_assert_cmpuint (count_files (f->dir), ==, 0);
+  g_assert_cmpuint (test_count_files (f->dir, NULL), ==, 0);
 }
 
 static void
@@ -183,7 +162,7 @@ test_reset_then_resume (Fixture       *f,
   last = test_server_get_last_request (f->server, "/reset");
   g_assert_cmpstr (soup_message_headers_get_one (last->headers, "Range"), ==, "bytes=70000-");
   g_assert_cmpstr (soup_message_headers_get_one (last->headers, "If-Range"), ==, "\"reset-200000\"");
-  g_assert_cmpuint (count_files (f->dir), ==, 1);
+  g_assert_cmpuint (test_count_files (f->dir, NULL), ==, 1);
 }
 
 static void
@@ -226,7 +205,7 @@ test_disposition_names (Fixture       *f,
       g_assert_cmpstr (sluice_task_get_path (tasks[i]), ==, expected);
       g_assert_true (g_file_test (expected, G_FILE_TEST_IS_REGULAR));
     }
-  g_assert_cmpuint (count_files (f->dir), ==, G_N_ELEMENTS (cases));
+  g_assert_cmpuint (test_count_files (f->dir, NULL), ==, G_N_ELEMENTS (cases));
 }
 
 static void
@@ -317,10 +296,10 @@ test_cancel_running_removes_part (Fixture       *f,
   SluiceTask *task = add (f, "/slow/200000?rate=100000");
 
   TEST_RUN_UNTIL (sluice_task_get_bytes_received (task) > 0, 5000);
-  g_assert_cmpuint (count_files (f->dir), ==, 1);
+  g_assert_cmpuint (test_count_files (f->dir, NULL), ==, 1);
   sluice_task_cancel (task);
   g_assert_cmpint (sluice_task_get_state (task), ==, SLUICE_TASK_STATE_CANCELLED);
-  g_assert_cmpuint (count_files (f->dir), ==, 0);
+  g_assert_cmpuint (test_count_files (f->dir, NULL), ==, 0);
   run_until_idle (f);
 
   /* Retry after cancel starts over and finishes. */

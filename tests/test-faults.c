@@ -79,11 +79,7 @@ add_kind (Fixture        *f,
           const char     *path,
           SluiceTaskKind  kind)
 {
-  g_autofree char *url = test_server_url (f->server, path);
-  SluiceTask *task = sluice_scheduler_add (f->scheduler, url, kind);
-
-  g_assert_nonnull (task);
-  return task;
+  return test_add_task (f->scheduler, f->server, path, kind);
 }
 
 static SluiceTask *
@@ -147,17 +143,11 @@ assert_batch_done (Fixture *f)
   g_assert_nonnull (sluice_task_get_title (g_ptr_array_index (f->batch, 3)));
 }
 
-static gboolean
-scheduler_idle (gpointer data)
-{
-  return !sluice_scheduler_get_busy (SLUICE_SCHEDULER (data));
-}
-
 static void
 run_until_idle (Fixture *f,
                 guint    timeout_ms)
 {
-  test_run_until (scheduler_idle, f->scheduler, timeout_ms, "the scheduler to finish");
+  test_run_until_scheduler_idle (f->scheduler, timeout_ms);
 }
 
 static gint
@@ -165,18 +155,6 @@ compare_names (gconstpointer a,
                gconstpointer b)
 {
   return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
-}
-
-static guint
-count_files (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  guint n = 0;
-
-  g_assert_nonnull (d);
-  while (g_dir_read_name (d) != NULL)
-    n++;
-  return n;
 }
 
 /* Names in dir, sorted, joined with '|' ("" when empty). */
@@ -410,7 +388,7 @@ test_server_5xx_retry_after_date (Fixture       *f,
   assert_task (later, SLUICE_TASK_STATE_DONE, "none", NULL);
   g_assert_true (test_file_has_pattern (sluice_task_get_path (later), 64));
   g_assert_true (test_file_has_pattern (sluice_task_get_path (now), 64));
-  g_assert_cmpuint (count_files (f->dir), ==, 2);
+  g_assert_cmpuint (test_count_files (f->dir, NULL), ==, 2);
   assert_batch_done (f);
 }
 
@@ -676,7 +654,7 @@ test_server_bad_chunked_lenient (Fixture       *f,
       else
         g_assert_cmpstr (sluice_error_to_nick (sluice_task_get_error_kind (tasks[i])), ==, "network");
     }
-  g_assert_cmpuint (count_files (f->dir), ==, accepted);
+  g_assert_cmpuint (test_count_files (f->dir, NULL), ==, accepted);
   assert_batch_done (f);
   if (accepted > 0)
     g_test_incomplete ("libsoup 3.2 accepts malformed chunk sizes as the end of the body "
@@ -1229,7 +1207,7 @@ test_disk_long_names (Fixture       *f,
     g_assert_true (g_str_has_prefix (second, "abcdefghijklmnopqrstuvwxyz"));
   }
   g_assert_true (g_str_has_suffix (sluice_task_get_path (tasks[2]), "\303\251.pdf"));
-  g_assert_cmpuint (count_files (f->dir), ==, 3);
+  g_assert_cmpuint (test_count_files (f->dir, NULL), ==, 3);
   assert_batch_done (f);
 }
 
@@ -1406,7 +1384,7 @@ test_disk_twenty_one_name (Fixture       *f,
 
       g_assert_true (g_hash_table_contains (paths, path));
     }
-  g_assert_cmpuint (count_files (f->dir), ==, 20);
+  g_assert_cmpuint (test_count_files (f->dir, NULL), ==, 20);
   assert_batch_done (f);
 }
 
@@ -1518,7 +1496,7 @@ test_hostile_disposition (Fixture       *f,
       g_assert_cmpstr (sluice_task_get_path (tasks[i]), ==, expected);
       g_assert_true (test_file_has_pattern (expected, 16));
     }
-  g_assert_cmpuint (count_files (f->dir), ==, G_N_ELEMENTS (cases));
+  g_assert_cmpuint (test_count_files (f->dir, NULL), ==, G_N_ELEMENTS (cases));
   assert_batch_done (f);
 }
 
@@ -1869,7 +1847,7 @@ test_lifecycle_cancel_each_stage (Fixture       *f,
   sluice_scheduler_set_max_per_host (f->scheduler, 6);
   body = add (f, "/slow/100000?rate=50000&body");
   TEST_RUN_UNTIL (sluice_task_get_bytes_received (body) > 0, 5000);
-  g_assert_cmpuint (count_files (f->dir), >=, 1);
+  g_assert_cmpuint (test_count_files (f->dir, NULL), >=, 1);
   sluice_task_cancel (body);
   assert_cancelled_without_files (f, body);
 
@@ -2115,7 +2093,7 @@ test_lifecycle_cancel_all_mixed (Fixture       *f,
         else if (sluice_task_get_state (task) == SLUICE_TASK_STATE_CANCELLED)
           g_assert_null (sluice_task_get_path (task));
       }
-    g_assert_cmpuint (count_files (f->dir), ==, done_downloads);
+    g_assert_cmpuint (test_count_files (f->dir, NULL), ==, done_downloads);
   }
   g_assert_cmpuint (sluice_scheduler_remove_finished (f->scheduler), ==, 10000);
 }
@@ -2253,7 +2231,7 @@ test_lifecycle_soak (Fixture       *f,
   g_test_message ("%u done, %u failed, %u cancelled", done,
                   sluice_scheduler_get_n_failed (f->scheduler),
                   sluice_scheduler_get_n_cancelled (f->scheduler));
-  g_assert_cmpuint (count_files (f->dir), ==, files);
+  g_assert_cmpuint (test_count_files (f->dir, NULL), ==, files);
   TEST_RUN_UNTIL (test_server_get_in_flight (f->server, NULL) == 0, 5000);
 }
 

@@ -45,11 +45,7 @@ add (Fixture        *f,
      const char     *path,
      SluiceTaskKind  kind)
 {
-  g_autofree char *url = test_server_url (f->server, path);
-  SluiceTask *task = sluice_scheduler_add (f->scheduler, url, kind);
-
-  g_assert_nonnull (task);
-  return task;
+  return test_add_task (f->scheduler, f->server, path, kind);
 }
 
 static SluiceTask *
@@ -64,32 +60,11 @@ add_for_host (Fixture    *f,
   return task;
 }
 
-static gboolean
-scheduler_idle (gpointer data)
-{
-  return !sluice_scheduler_get_busy (SLUICE_SCHEDULER (data));
-}
-
 static void
 run_until_idle (Fixture *f,
                 guint    timeout_ms)
 {
-  test_run_until (scheduler_idle, f->scheduler, timeout_ms, "the scheduler to finish");
-}
-
-static guint
-count_files_with_suffix (const char *dir,
-                         const char *suffix)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-  guint n = 0;
-
-  g_assert_nonnull (d);
-  while ((name = g_dir_read_name (d)) != NULL)
-    if (suffix == NULL || g_str_has_suffix (name, suffix))
-      n++;
-  return n;
+  test_run_until_scheduler_idle (f->scheduler, timeout_ms);
 }
 
 /* The semaphore: the server's peak equals the limit, overall and per host. */
@@ -115,8 +90,8 @@ test_semaphore_exact (Fixture       *f,
   g_assert_cmpuint (test_server_get_peak_in_flight (f->server, NULL), ==, 8);
   for (guint i = 0; i < 3; i++)
     g_assert_cmpuint (test_server_get_peak_in_flight_for_host (f->server, hosts[i]), ==, 3);
-  g_assert_cmpuint (count_files_with_suffix (f->dir, NULL), ==, 200);
-  g_assert_cmpuint (count_files_with_suffix (f->dir, ".part"), ==, 0);
+  g_assert_cmpuint (test_count_files (f->dir, NULL), ==, 200);
+  g_assert_cmpuint (test_count_files (f->dir, ".part"), ==, 0);
 }
 
 static void
@@ -204,7 +179,7 @@ assert_cancelled_clean (Fixture    *f,
   g_assert_cmpint (sluice_task_get_error_kind (task), ==, SLUICE_ERROR_CANCELLED);
   g_assert_cmpstr (sluice_task_get_error_message (task), ==, "Cancelled");
   g_assert_null (sluice_task_get_path (task));
-  g_assert_cmpuint (count_files_with_suffix (f->dir, ".part"), ==, 0);
+  g_assert_cmpuint (test_count_files (f->dir, ".part"), ==, 0);
 }
 
 static void
@@ -236,7 +211,7 @@ test_cancel_each_state (Fixture       *f,
   TEST_RUN_UNTIL (sluice_task_get_state (running) == SLUICE_TASK_STATE_RUNNING &&
                   sluice_task_get_bytes_received (running) > 0, 5000);
   g_assert_nonnull (sluice_task_get_path (running));
-  g_assert_cmpuint (count_files_with_suffix (f->dir, ".part"), ==, 1);
+  g_assert_cmpuint (test_count_files (f->dir, ".part"), ==, 1);
   sluice_task_cancel (running);
   assert_cancelled_clean (f, running);
 
@@ -248,7 +223,7 @@ test_cancel_each_state (Fixture       *f,
   run_until_idle (f, 5000);
   /* (A paused /hang never notices the client left, so only /slow counts.) */
   TEST_RUN_UNTIL (test_server_get_in_flight (f->server, "/slow") == 0, 5000);
-  g_assert_cmpuint (count_files_with_suffix (f->dir, NULL), ==, 0);
+  g_assert_cmpuint (test_count_files (f->dir, NULL), ==, 0);
 
   /* Cancelling a finished task does nothing. */
   sluice_task_cancel (queued);
@@ -337,7 +312,7 @@ test_redirect_to_file_refused (Fixture       *f,
   g_assert_cmpint (sluice_task_get_state (task), ==, SLUICE_TASK_STATE_FAILED);
   g_assert_cmpint (sluice_task_get_error_kind (task), ==, SLUICE_ERROR_INVALID);
   g_assert_nonnull (strstr (sluice_task_get_error_message (task), "file:"));
-  g_assert_cmpuint (count_files_with_suffix (f->dir, NULL), ==, 0);
+  g_assert_cmpuint (test_count_files (f->dir, NULL), ==, 0);
 }
 
 static void
@@ -414,7 +389,7 @@ test_cancel_all_many (Fixture       *f,
   g_assert_cmpuint (sluice_scheduler_get_n_cancelled (f->scheduler), ==, 10000);
   run_until_idle (f, 10000);
   g_assert_cmpuint (test_server_get_request_count (f->server, NULL), ==, 6);
-  g_assert_cmpuint (count_files_with_suffix (f->dir, NULL), ==, 0);
+  g_assert_cmpuint (test_count_files (f->dir, NULL), ==, 0);
 
   g_assert_cmpuint (sluice_scheduler_remove_finished (f->scheduler), ==, 10000);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->scheduler)), ==, 0);
@@ -539,7 +514,7 @@ test_shutdown_keeps_parts (Fixture       *f,
   TEST_RUN_UNTIL (done, 5000);
   g_assert_cmpint (sluice_task_get_state (running), ==, SLUICE_TASK_STATE_CANCELLED);
   /* The running download's partial file stays for a later resume. */
-  g_assert_cmpuint (count_files_with_suffix (f->dir, ".part"), ==, 1);
+  g_assert_cmpuint (test_count_files (f->dir, ".part"), ==, 1);
 }
 
 int

@@ -71,24 +71,14 @@ add (Fixture         *f,
      const char      *path,
      SluiceTaskKind   kind)
 {
-  g_autofree char *url = test_server_url (f->server, path);
-  SluiceTask *task = sluice_scheduler_add (scheduler, url, kind);
-
-  g_assert_nonnull (task);
-  return task;
-}
-
-static gboolean
-scheduler_idle (gpointer data)
-{
-  return !sluice_scheduler_get_busy (SLUICE_SCHEDULER (data));
+  return test_add_task (scheduler, f->server, path, kind);
 }
 
 static void
 run_until_idle (SluiceScheduler *scheduler,
                 guint            timeout_ms)
 {
-  test_run_until (scheduler_idle, scheduler, timeout_ms, "the scheduler to finish");
+  test_run_until_scheduler_idle (scheduler, timeout_ms);
 }
 
 static void
@@ -120,21 +110,6 @@ task_at (SluiceScheduler *scheduler,
   g_assert_nonnull (task);
   /* The scheduler keeps it alive. */
   return task;
-}
-
-static guint
-count_files (const char *dir,
-             const char *suffix)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-  guint n = 0;
-
-  g_assert_nonnull (d);
-  while ((name = g_dir_read_name (d)) != NULL)
-    if (suffix == NULL || g_str_has_suffix (name, suffix))
-      n++;
-  return n;
 }
 
 static char *
@@ -241,7 +216,7 @@ test_round_trip (Fixture       *f,
   TEST_RUN_UNTIL (sluice_task_get_bytes_received (cancelled) > 0, 5000);
   /* Cancelling by hand still deletes the partial file. */
   sluice_task_cancel (cancelled);
-  g_assert_cmpuint (count_files (f->dir, ".part"), ==, 0);
+  g_assert_cmpuint (test_count_files (f->dir, ".part"), ==, 0);
   run_until_idle (a, 10000);
   n_finished = g_list_model_get_n_items (G_LIST_MODEL (a));
 
@@ -342,7 +317,7 @@ test_resume_after_quit (Fixture       *f,
   shutdown (a);
   g_assert_true (sluice_session_flush (session_a, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (count_files (f->dir, ".part"), ==, 3);
+  g_assert_cmpuint (test_count_files (f->dir, ".part"), ==, 3);
 
   /* Saved to be resumed, not as cancelled. */
   root = read_session_json (f);
@@ -395,8 +370,8 @@ test_resume_after_quit (Fixture       *f,
   g_assert_cmpuint (test_server_get_requests (f->server)->len, ==, G_N_ELEMENTS (cases));
   g_assert_cmpstr (soup_message_headers_get_one (last_request_for (f->server, "/reset")->headers, "Range"),
                    ==, "bytes=50000-");
-  g_assert_cmpuint (count_files (f->dir, ".part"), ==, 0);
-  g_assert_cmpuint (count_files (f->dir, NULL), ==, 3);
+  g_assert_cmpuint (test_count_files (f->dir, ".part"), ==, 0);
+  g_assert_cmpuint (test_count_files (f->dir, NULL), ==, 3);
 
   g_assert_finalize_object (g_steal_pointer (&session_b));
   g_assert_finalize_object (g_steal_pointer (&b));
@@ -493,8 +468,8 @@ typedef struct {
 static gboolean
 mid_transfer (KillPoint *point)
 {
-  guint all = count_files (point->dir, NULL);
-  guint parts = count_files (point->dir, ".part");
+  guint all = test_count_files (point->dir, NULL);
+  guint parts = test_count_files (point->dir, ".part");
 
   return all - parts >= point->min_done && parts > 0;
 }
@@ -530,15 +505,15 @@ test_crash_safety (Fixture       *f,
 
   start_headless (f, (const char * const *) args->pdata);
   TEST_RUN_UNTIL (mid_transfer (&point), 30000);
-  g_test_message ("first kill: %u files, %u partial", count_files (f->dir, NULL), count_files (f->dir, ".part"));
+  g_test_message ("first kill: %u files, %u partial", test_count_files (f->dir, NULL), test_count_files (f->dir, ".part"));
   g_subprocess_force_exit (f->process);
   g_assert_cmpint (wait_headless (f, 10000), ==, -SIGKILL);
 
   /* Again with the same URLs: nothing is added twice. */
-  point.min_done = count_files (f->dir, NULL) - count_files (f->dir, ".part") + 8;
+  point.min_done = test_count_files (f->dir, NULL) - test_count_files (f->dir, ".part") + 8;
   start_headless (f, (const char * const *) args->pdata);
   TEST_RUN_UNTIL (mid_transfer (&point), 30000);
-  g_test_message ("second kill: %u files, %u partial", count_files (f->dir, NULL), count_files (f->dir, ".part"));
+  g_test_message ("second kill: %u files, %u partial", test_count_files (f->dir, NULL), test_count_files (f->dir, ".part"));
   g_subprocess_force_exit (f->process);
   g_assert_cmpint (wait_headless (f, 10000), ==, -SIGKILL);
 
@@ -546,8 +521,8 @@ test_crash_safety (Fixture       *f,
   start_headless (f, no_urls);
   g_assert_cmpint (wait_headless (f, 60000), ==, 0);
 
-  g_assert_cmpuint (count_files (f->dir, ".part"), ==, 0);
-  g_assert_cmpuint (count_files (f->dir, NULL), ==, 64);
+  g_assert_cmpuint (test_count_files (f->dir, ".part"), ==, 0);
+  g_assert_cmpuint (test_count_files (f->dir, NULL), ==, 64);
   for (guint i = 0; i < sizes->len; i++)
     {
       guint size = GPOINTER_TO_UINT (g_ptr_array_index (sizes, i));
@@ -703,7 +678,7 @@ test_complete_before_rename (Fixture       *f,
     }
   g_assert_true (g_file_get_contents (mine, &contents, NULL, NULL));
   g_assert_cmpstr (contents, ==, "mine");
-  g_assert_cmpuint (count_files (f->dir, ".part"), ==, 0);
+  g_assert_cmpuint (test_count_files (f->dir, ".part"), ==, 0);
   g_assert_cmpuint (count_requests (f->server, "/range/10000"), ==, 0);
   g_assert_cmpuint (count_requests (f->server, "/range/20000"), ==, 0);
 
@@ -925,7 +900,7 @@ test_no_passwords (Fixture       *f,
   snapshot = read_text (f->session_path);
   g_assert_null (strstr (snapshot, "s3cr3t"));
   g_assert_nonnull (strstr (snapshot, "user:***@"));
-  g_assert_cmpuint (count_files (f->dir, ".part"), ==, 1);
+  g_assert_cmpuint (test_count_files (f->dir, ".part"), ==, 1);
   g_assert_finalize_object (g_steal_pointer (&session));
   g_assert_finalize_object (g_steal_pointer (&a));
 
@@ -944,7 +919,7 @@ test_no_passwords (Fixture       *f,
   g_assert_cmpint (sluice_task_get_error_kind (restored), ==, SLUICE_ERROR_INVALID);
   g_assert_nonnull (strstr (sluice_task_get_error_message (restored), "password"));
   /* Its .part could never be resumed: gone. */
-  g_assert_cmpuint (count_files (f->dir, ".part"), ==, 0);
+  g_assert_cmpuint (test_count_files (f->dir, ".part"), ==, 0);
   g_assert_cmpuint (test_server_get_request_count (f->server, NULL), ==, 0);
 
   g_assert_finalize_object (g_steal_pointer (&session));
@@ -1103,14 +1078,14 @@ test_headless_session (Fixture       *f,
   g_assert_cmpint (wait_headless (f, 20000), ==, 1);
   g_assert_cmpstr (f->out, ==, "");
   g_assert_nonnull (strstr (f->err, "1 unfinished task saved"));
-  g_assert_cmpuint (count_files (f->dir, ".part"), ==, 1);
+  g_assert_cmpuint (test_count_files (f->dir, ".part"), ==, 1);
 
   test_server_reset_counters (f->server);
   start_headless (f, none);
   g_assert_cmpint (wait_headless (f, 30000), ==, 0);
   g_assert_cmpuint (count_lines (f->out), ==, 1);
   g_assert_true (test_file_has_pattern (path, 60000));
-  g_assert_cmpuint (count_files (f->dir, ".part"), ==, 0);
+  g_assert_cmpuint (test_count_files (f->dir, ".part"), ==, 0);
   request = last_request_for (f->server, "/range");
   g_assert_nonnull (soup_message_headers_get_one (request->headers, "Range"));
   g_assert_cmpuint (test_server_get_request_count (f->server, NULL), ==, 1);

@@ -2339,3 +2339,44 @@ test_remove_tree (const char *path)
   file = g_file_new_for_path (path);
   remove_file_tree (file);
 }
+
+guint
+test_count_files (const char *dir,
+                  const char *suffix)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  g_assert_nonnull (d);
+  while ((name = g_dir_read_name (d)) != NULL)
+    if (suffix == NULL || g_str_has_suffix (name, suffix))
+      n++;
+  return n;
+}
+
+SluiceTask *
+test_add_task (SluiceScheduler *scheduler,
+               TestServer      *server,
+               const char      *path,
+               SluiceTaskKind   kind)
+{
+  g_autofree char *url = test_server_url (server, path);
+  SluiceTask *task = sluice_scheduler_add (scheduler, url, kind);
+
+  g_assert_nonnull (task);
+  return task;
+}
+
+static gboolean
+scheduler_idle (gpointer data)
+{
+  return !sluice_scheduler_get_busy (SLUICE_SCHEDULER (data));
+}
+
+void
+test_run_until_scheduler_idle (SluiceScheduler *scheduler,
+                               guint            timeout_ms)
+{
+  test_run_until (scheduler_idle, scheduler, timeout_ms, "the scheduler to finish");
+}

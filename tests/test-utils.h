@@ -7,6 +7,8 @@
 
 #include <libsoup/soup.h>
 
+#include "sluice-scheduler.h"
+
 G_BEGIN_DECLS
 
 /* The server listens on 127.0.0.1, 127.0.0.2 and 127.0.0.3 (one port), so
@@ -166,5 +168,17 @@ void         test_iterate_before                  (gint64       deadline,
 /* A fresh temporary directory, removed (recursively) by test_remove_tree(). */
 char        *test_make_temp_dir                   (void);
 void         test_remove_tree                     (const char  *path);
+/* Files in dir whose names end in suffix (NULL: all of them). */
+guint        test_count_files                     (const char  *dir,
+                                                   const char  *suffix);
+
+/* Adds the server's path as a task (transfer none: the scheduler keeps it). */
+SluiceTask  *test_add_task                        (SluiceScheduler *scheduler,
+                                                   TestServer      *server,
+                                                   const char      *path,
+                                                   SluiceTaskKind   kind);
+/* Runs the main loop until the scheduler is no longer busy. */
+void         test_run_until_scheduler_idle        (SluiceScheduler *scheduler,
+                                                   guint            timeout_ms);
 
 G_END_DECLS
