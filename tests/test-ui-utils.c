@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "sluice-application.h"
+#include "sluice-task-columns.h"
 #include "sluice-window.h"
 #include "test-ui-utils.h"
 #include "test-utils.h"
@@ -105,12 +106,20 @@ find_widget (GtkWidget *root,
   return NULL;
 }
 
+/* A button's tooltip: set on the widget, or (the table's row buttons) asked
+ * for when shown and kept as the button's label. */
 static gboolean
 is_button_with_tooltip (GtkWidget     *widget,
                         gconstpointer  tooltip)
 {
-  return GTK_IS_BUTTON (widget) && gtk_widget_get_visible (widget) &&
-         g_strcmp0 (gtk_widget_get_tooltip_text (widget), tooltip) == 0;
+  const char *text;
+
+  if (!GTK_IS_BUTTON (widget) || !gtk_widget_get_visible (widget))
+    return FALSE;
+  text = gtk_widget_get_tooltip_text (widget);
+  if (text == NULL)
+    text = sluice_task_columns_get_button_label (widget);
+  return g_strcmp0 (text, tooltip) == 0;
 }
 
 GtkWidget *
@@ -118,6 +127,18 @@ test_ui_find_button (GtkWidget  *root,
                      const char *tooltip)
 {
   return find_widget (root, is_button_with_tooltip, tooltip);
+}
+
+gboolean
+test_ui_has_tooltip_now (GtkWidget *widget)
+{
+  g_autoptr(GObject) tooltip = g_object_new (GTK_TYPE_TOOLTIP, NULL);
+  gboolean shown = FALSE;
+
+  if (!gtk_widget_get_has_tooltip (widget))
+    return FALSE;
+  g_signal_emit_by_name (widget, "query-tooltip", 1, 1, FALSE, tooltip, &shown);
+  return shown;
 }
 
 static gboolean

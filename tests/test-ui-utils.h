@@ -25,6 +25,8 @@ char      *test_ui_save_screenshot  (GtkWidget  *widget,
 /* Widgets found the way a screen reader finds them. */
 GtkWidget *test_ui_find_button      (GtkWidget  *root,
                                      const char *tooltip);
+/* Whether WIDGET has a tooltip when GTK asks for one (query-tooltip). */
+gboolean   test_ui_has_tooltip_now  (GtkWidget  *widget);
 GtkWidget *test_ui_find_of_type     (GtkWidget  *root,
                                      GType       type);
 /* A template child by its id in the .ui file, or NULL. */

@@ -66,6 +66,9 @@ test_five_rows_cancel_one (Fixture       *f,
   cancel_label = g_strdup_printf ("Cancel %s", name);
   button = test_ui_find_button (GTK_WIDGET (f->window), cancel_label);
   g_assert_nonnull (button);
+  /* Its tooltip is made when asked for, not set on every change. */
+  g_assert_null (gtk_widget_get_tooltip_text (button));
+  g_assert_true (test_ui_has_tooltip_now (button));
   g_signal_emit_by_name (button, "clicked");
   g_assert_cmpint (sluice_task_get_state (third), ==, SLUICE_TASK_STATE_CANCELLED);
   test_ui_settle (300);

@@ -146,26 +146,48 @@ set_inscription (GtkWidget  *widget,
     gtk_inscription_set_text (GTK_INSCRIPTION (widget), text);
 }
 
-static void
-set_label (GtkWidget  *widget,
-           const char *text)
+/* Tooltips are asked for when shown (query-tooltip), never set: in GTK 4.8
+ * each gtk_widget_set_tooltip_text() asks the X server where the pointer is,
+ * a round trip for every visible row whose task changes state. */
+#define BUTTON_LABEL_KEY "sluice-button-label"
+
+static gboolean
+on_query_button_tooltip (GtkWidget  *button,
+                         int         x,
+                         int         y,
+                         gboolean    keyboard_mode,
+                         GtkTooltip *tooltip,
+                         gpointer    user_data)
 {
-  if (g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), text) != 0)
-    gtk_label_set_label (GTK_LABEL (widget), text);
+  const char *label = sluice_task_columns_get_button_label (button);
+
+  if (label == NULL)
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, label);
+  return TRUE;
 }
 
-/* Setting a tooltip asks the display where the pointer is (a round trip
- * to the X server): only when it changes.  Returns whether it did. */
 static gboolean
-set_tooltip (GtkWidget  *widget,
-             const char *text)
+on_query_inscription_tooltip (GtkWidget  *inscription,
+                              int         x,
+                              int         y,
+                              gboolean    keyboard_mode,
+                              GtkTooltip *tooltip,
+                              gpointer    user_data)
 {
-  const char *current = gtk_widget_get_tooltip_text (widget);
+  const char *text = gtk_inscription_get_text (GTK_INSCRIPTION (inscription));
 
-  if (g_strcmp0 (current, text) == 0)
+  if (text == NULL || *text == '\0')
     return FALSE;
-  gtk_widget_set_tooltip_text (widget, text);
+  gtk_tooltip_set_text (tooltip, text);
   return TRUE;
+}
+
+const char *
+sluice_task_columns_get_button_label (GtkWidget *button)
+{
+  g_return_val_if_fail (GTK_IS_BUTTON (button), NULL);
+  return g_object_get_data (G_OBJECT (button), BUTTON_LABEL_KEY);
 }
 
 static void
@@ -185,11 +207,12 @@ set_button_label (GtkWidget  *button,
   label = g_strdup_vprintf (format, args);
   va_end (args);
 
-  if (!set_tooltip (button, label))
+  if (g_strcmp0 (sluice_task_columns_get_button_label (button), label) == 0)
     return;
   gtk_accessible_update_property (GTK_ACCESSIBLE (button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, label,
                                   -1);
+  g_object_set_data_full (G_OBJECT (button), BUTTON_LABEL_KEY, g_steal_pointer (&label), g_free);
 }
 
 static void
@@ -203,13 +226,13 @@ update_state (Cell *cell)
 
   gtk_widget_remove_css_class (cell->root, "success");
   gtk_widget_remove_css_class (cell->root, "error");
-  gtk_widget_remove_css_class (cell->root, "dim-label");
+  gtk_widget_remove_css_class (cell->root, "task-dim");
   if (state == SLUICE_TASK_STATE_DONE)
     gtk_widget_add_css_class (cell->root, "success");
   else if (state == SLUICE_TASK_STATE_FAILED)
     gtk_widget_add_css_class (cell->root, "error");
   else if (state == SLUICE_TASK_STATE_CANCELLED || state == SLUICE_TASK_STATE_QUEUED)
-    gtk_widget_add_css_class (cell->root, "dim-label");
+    gtk_widget_add_css_class (cell->root, "task-dim");
 }
 
 static void
@@ -310,12 +333,12 @@ update_cell (Cell *cell)
     case SLUICE_COLUMN_NAME:
       {
         g_autofree char *name = sluice_format_name (task);
-        set_label (cell->label, name);
+        set_inscription (cell->label, name);
       }
       {
         /* A password in a URL is nobody's business on screen. */
         g_autofree char *shown = sluice_url_redact (sluice_task_get_uri (task));
-        set_label (cell->sublabel, shown);
+        set_inscription (cell->sublabel, shown);
       }
       break;
     case SLUICE_COLUMN_PROGRESS:
@@ -339,7 +362,6 @@ update_cell (Cell *cell)
       {
         g_autofree char *text = sluice_format_result (task);
         set_inscription (cell->label, text);
-        set_tooltip (cell->label, *text != '\0' ? text : NULL);
       }
       break;
     case SLUICE_COLUMN_ACTIONS:
@@ -450,6 +472,8 @@ new_icon_button (const char *icon_name,
 
   gtk_widget_add_css_class (button, "flat");
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_set_has_tooltip (button, TRUE);
+  g_signal_connect (button, "query-tooltip", G_CALLBACK (on_query_button_tooltip), NULL);
   g_object_set_data (G_OBJECT (button), "sluice-cell", cell);
   return button;
 }
@@ -493,17 +517,19 @@ build_cell (Cell *cell)
       break;
     case SLUICE_COLUMN_NAME:
       cell->root = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-      cell->label = gtk_label_new (NULL);
-      gtk_label_set_xalign (GTK_LABEL (cell->label), 0);
-      gtk_label_set_ellipsize (GTK_LABEL (cell->label), PANGO_ELLIPSIZE_END);
-      gtk_label_set_width_chars (GTK_LABEL (cell->label), 20);
+      /* Inscriptions: a label shapes its whole text to measure it, for
+       * each of the ~200 rows the view builds; these only draw what shows. */
+      cell->label = new_text_inscription (20, 40);
       gtk_widget_add_css_class (cell->label, "heading");
-      cell->sublabel = gtk_label_new (NULL);
-      gtk_label_set_xalign (GTK_LABEL (cell->sublabel), 0);
-      gtk_label_set_ellipsize (GTK_LABEL (cell->sublabel), PANGO_ELLIPSIZE_MIDDLE);
-      gtk_label_set_width_chars (GTK_LABEL (cell->sublabel), 20);
+      cell->sublabel = new_text_inscription (20, 40);
+      gtk_inscription_set_text_overflow (GTK_INSCRIPTION (cell->sublabel), GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_MIDDLE);
       gtk_widget_add_css_class (cell->sublabel, "caption");
-      gtk_widget_add_css_class (cell->sublabel, "dim-label");
+      gtk_widget_add_css_class (cell->sublabel, "task-dim");
+      /* Both in full when the column cuts them. */
+      gtk_widget_set_has_tooltip (cell->label, TRUE);
+      g_signal_connect (cell->label, "query-tooltip", G_CALLBACK (on_query_inscription_tooltip), NULL);
+      gtk_widget_set_has_tooltip (cell->sublabel, TRUE);
+      g_signal_connect (cell->sublabel, "query-tooltip", G_CALLBACK (on_query_inscription_tooltip), NULL);
       gtk_box_append (GTK_BOX (cell->root), cell->label);
       gtk_box_append (GTK_BOX (cell->root), cell->sublabel);
       break;
@@ -522,6 +548,9 @@ build_cell (Cell *cell)
       break;
     case SLUICE_COLUMN_RESULT:
       cell->root = cell->label = new_text_inscription (16, 32);
+      /* The whole result when the column cuts it. */
+      gtk_widget_set_has_tooltip (cell->label, TRUE);
+      g_signal_connect (cell->label, "query-tooltip", G_CALLBACK (on_query_inscription_tooltip), NULL);
       break;
     case SLUICE_COLUMN_ACTIONS:
       cell->root = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);

@@ -31,5 +31,8 @@ GtkListItemFactory *sluice_task_columns_create_factory (SluiceTaskColumns *self,
  * is never re-sorted while its values change. */
 GtkSorter          *sluice_task_columns_create_sorter  (SluiceTaskColumns *self,
                                                         SluiceColumn       column);
+/* The name a row's button goes by: its tooltip and its accessible label
+ * ("Cancel report.pdf"). */
+const char         *sluice_task_columns_get_button_label (GtkWidget     *button);
 
 G_END_DECLS

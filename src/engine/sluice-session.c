@@ -126,10 +126,19 @@ append_json_string (GString    *out,
     value = valid = g_utf8_make_valid (value, -1);
 
   g_string_append_c (out, '"');
-  for (const char *p = value; *p != '\0'; p++)
+  while (*value != '\0')
     {
-      guchar c = (guchar) *p;
+      const char *run = value;
+      guchar c;
 
+      /* Most text needs no escape: copied a run at a time. */
+      while ((guchar) *value >= 0x20 && *value != '"' && *value != '\\' && *value != 0x7f)
+        value++;
+      g_string_append_len (out, run, value - run);
+      c = (guchar) *value;
+      if (c == '\0')
+        break;
+      value++;
       switch (c)
         {
         case '"':  g_string_append (out, "\\\""); break;
@@ -137,11 +146,7 @@ append_json_string (GString    *out,
         case '\n': g_string_append (out, "\\n"); break;
         case '\r': g_string_append (out, "\\r"); break;
         case '\t': g_string_append (out, "\\t"); break;
-        default:
-          if (c < 0x20 || c == 0x7f)
-            g_string_append_printf (out, "\\u%04x", c);
-          else
-            g_string_append_c (out, (char) c);
+        default:    g_string_append_printf (out, "\\u%04x", c); break;
         }
     }
   g_string_append_c (out, '"');
@@ -153,9 +158,11 @@ static void
 begin_member (GString    *out,
               const char *name)
 {
+  /* Member names are ours: plain ASCII, nothing to escape. */
   g_string_append_c (out, ',');
-  append_json_string (out, name);
-  g_string_append_c (out, ':');
+  g_string_append_c (out, '"');
+  g_string_append (out, name);
+  g_string_append (out, "\":");
 }
 
 static void
