@@ -153,6 +153,11 @@ update_table_page (SluiceWindow *self)
   guint n_tasks = g_list_model_get_n_items (G_LIST_MODEL (self->scheduler));
   guint n_shown = g_list_model_get_n_items (G_LIST_MODEL (self->filter_model));
 
+  /* The table appears at once: a crossfade would paint the whole window
+   * twice per frame, into offscreen groups, just while the view builds its
+   * first rows.  Back to the empty page it fades. */
+  gtk_stack_set_transition_type (self->stack, n_tasks > 0 ? GTK_STACK_TRANSITION_TYPE_NONE
+                                                          : GTK_STACK_TRANSITION_TYPE_CROSSFADE);
   gtk_stack_set_visible_child_name (self->stack, n_tasks > 0 ? "tasks" : "empty");
   gtk_stack_set_visible_child_name (self->table_stack, n_shown > 0 || n_tasks == 0 ? "table" : "no-match");
 }
