@@ -145,6 +145,47 @@ test_filter_and_concurrency (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 5);
 }
 
+static guint
+shown_after_search (Fixture     *f,
+                    GtkEditable *entry,
+                    const char  *text)
+{
+  gtk_editable_set_text (entry, text);
+  /* As the entry does once typing pauses. */
+  g_signal_emit_by_name (entry, "search-changed");
+  return g_list_model_get_n_items (view_model (f));
+}
+
+static void
+test_search (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autofree char *page_url = test_server_url (f->server, "/html/scrape-normal.html");
+  g_autoptr(GUri) page = g_uri_parse (page_url, G_URI_FLAGS_NONE, NULL);
+  g_autofree char *text = NULL;
+  g_autoptr(SluiceUrlList) list = NULL;
+  GtkEditable *entry;
+
+  /* A URL with a password in it: shown (and so searched) as "***". */
+  text = g_strdup_printf ("%s\nhttp://ann:hunter2@%s:%d/bytes/10\n",
+                          page_url, g_uri_get_host (page), g_uri_get_port (page));
+  list = sluice_url_list_parse (text, -1);
+  sluice_window_add_urls (f->window, list, SLUICE_TASK_KIND_SCRAPE, f->dir);
+  TEST_RUN_UNTIL (!sluice_scheduler_get_busy (f->scheduler), 10000);
+  g_assert_cmpuint (g_list_model_get_n_items (view_model (f)), ==, 2);
+
+  entry = GTK_EDITABLE (test_ui_find_of_type (GTK_WIDGET (f->window), GTK_TYPE_SEARCH_ENTRY));
+  g_assert_nonnull (entry);
+  /* By title, by URL, by neither. */
+  g_assert_cmpuint (shown_after_search (f, entry, "sluice TEST page"), ==, 1);
+  g_assert_cmpuint (shown_after_search (f, entry, "/bytes/10"), ==, 1);
+  g_assert_cmpuint (shown_after_search (f, entry, "nothing like this"), ==, 0);
+  /* What is hidden on screen is not found either; what is shown is. */
+  g_assert_cmpuint (shown_after_search (f, entry, "hunter2"), ==, 0);
+  g_assert_cmpuint (shown_after_search (f, entry, "ann:***@"), ==, 1);
+  g_assert_cmpuint (shown_after_search (f, entry, ""), ==, 2);
+}
+
 static void
 test_details_pane (Fixture       *f,
                    gconstpointer  data)
@@ -308,6 +349,7 @@ main (int    argc,
   ADD ("five-rows-cancel-one", test_five_rows_cancel_one);
   ADD ("failure-reason-and-retry", test_failure_reason_and_retry);
   ADD ("filter-and-concurrency", test_filter_and_concurrency);
+  ADD ("search", test_search);
   ADD ("details-pane", test_details_pane);
   ADD ("long-list-in-slices", test_long_list_in_slices);
   ADD ("long-list-behind-a-filter", test_long_list_behind_a_filter);

@@ -15,7 +15,6 @@
 #include "sluice-format.h"
 #include "sluice-task-columns.h"
 #include "sluice-task.h"
-#include "sluice-url-list.h"
 
 #define TICK_SECONDS 1
 
@@ -335,11 +334,8 @@ update_cell (Cell *cell)
         g_autofree char *name = sluice_format_name (task);
         set_inscription (cell->label, name);
       }
-      {
-        /* A password in a URL is nobody's business on screen. */
-        g_autofree char *shown = sluice_url_redact (sluice_task_get_uri (task));
-        set_inscription (cell->sublabel, shown);
-      }
+      /* A password in a URL is nobody's business on screen. */
+      set_inscription (cell->sublabel, sluice_task_get_shown_uri (task));
       break;
     case SLUICE_COLUMN_PROGRESS:
       update_progress (cell);

@@ -12,7 +12,6 @@
 
 #include "sluice-format.h"
 #include "sluice-task-details.h"
-#include "sluice-url-list.h"
 
 #define REFRESH_MS 250
 
@@ -118,8 +117,8 @@ rebuild (SluiceTaskDetails *self)
   g_autofree char *elapsed = NULL;
   g_autofree char *attempts = NULL;
   g_autofree char *error = NULL;
-  g_autofree char *url = NULL;
-  g_autofree char *final_url = NULL;
+  const char *url;
+  const char *final_url;
 
   while ((child = gtk_widget_get_first_child (self->grid)) != NULL)
     gtk_grid_remove (GTK_GRID (self->grid), child);
@@ -138,11 +137,10 @@ rebuild (SluiceTaskDetails *self)
 
   add_row (self, _("State"), sluice_format_state_label (task), FALSE);
   /* Shown (and copied) without any password the URL carries. */
-  url = sluice_url_redact (sluice_task_get_uri (task));
+  url = sluice_task_get_shown_uri (task);
   add_row (self, _("URL"), url, TRUE);
-  if (sluice_task_get_final_uri (task) != NULL)
-    final_url = sluice_url_redact (sluice_task_get_final_uri (task));
-  if (g_strcmp0 (final_url, url) != 0)
+  final_url = sluice_task_get_final_uri (task);
+  if (final_url != NULL && g_strcmp0 (final_url, url) != 0)
     add_row (self, _("Final URL"), final_url, TRUE);
   if (sluice_task_get_http_status (task) != 0)
     status = g_strdup_printf ("%u", sluice_task_get_http_status (task));

@@ -142,7 +142,8 @@ filter_task (gpointer item,
     return FALSE;
   if (self->search_text == NULL)
     return TRUE;
-  return text_contains (sluice_task_get_uri (task), self->search_text) ||
+  /* The URL as shown: a hidden password is not found either. */
+  return text_contains (sluice_task_get_shown_uri (task), self->search_text) ||
          text_contains (sluice_task_get_title (task), self->search_text) ||
          text_contains (sluice_task_get_path (task), self->search_text);
 }

@@ -7,6 +7,7 @@
 #include "sluice-enums.h"
 #include "sluice-scheduler-private.h"
 #include "sluice-task-private.h"
+#include "sluice-url-list.h"
 
 /* Progress notifications are coalesced onto one timer per running task. */
 #define PROGRESS_INTERVAL_MS 100
@@ -28,6 +29,7 @@ struct _SluiceTask
 
   GUri            *guri;
   char            *uri;
+  char            *shown_uri;  /* uri without its password; NULL: it has none */
   char            *host;
   SluiceTaskKind   kind;
   SluiceTaskState  state;
@@ -125,6 +127,7 @@ sluice_task_finalize (GObject *object)
   g_clear_pointer (&self->samples, g_free);
   g_clear_pointer (&self->guri, g_uri_unref);
   g_clear_pointer (&self->uri, g_free);
+  g_clear_pointer (&self->shown_uri, g_free);
   g_clear_pointer (&self->host, g_free);
   g_clear_pointer (&self->directory, g_free);
   g_clear_pointer (&self->final_uri, g_free);
@@ -253,6 +256,10 @@ _sluice_task_new (SluiceScheduler *scheduler,
   self->scheduler = scheduler;
   self->guri = g_uri_ref (uri);
   self->uri = g_uri_to_string (uri);
+  /* Redacted once here: the URL is shown, searched, exported and saved. */
+  self->shown_uri = sluice_url_redact (self->uri);
+  if (g_str_equal (self->shown_uri, self->uri))
+    g_clear_pointer (&self->shown_uri, g_free);
   self->host = g_ascii_strdown (host != NULL ? host : "", -1);
   self->kind = kind;
   self->sequence = sequence;
@@ -673,13 +680,16 @@ _sluice_task_set_response (SluiceTask *self,
                            const char *final_uri,
                            const char *content_type)
 {
+  /* Kept without a password: it is shown, exported and saved as it is. */
+  g_autofree char *shown_final_uri = final_uri != NULL ? sluice_url_redact (final_uri) : NULL;
+
   g_object_freeze_notify (G_OBJECT (self));
   if (self->http_status != http_status)
     {
       self->http_status = http_status;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HTTP_STATUS]);
     }
-  if (set_string (&self->final_uri, final_uri))
+  if (set_string (&self->final_uri, shown_final_uri))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FINAL_URI]);
   if (set_string (&self->content_type, content_type))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONTENT_TYPE]);
@@ -790,6 +800,19 @@ sluice_task_get_uri (SluiceTask *self)
 {
   g_return_val_if_fail (SLUICE_IS_TASK (self), NULL);
   return self->uri;
+}
+
+/**
+ * sluice_task_get_shown_uri:
+ *
+ * The URL as people see it: any password it carries replaced by "***".
+ * What the window shows and searches, and what exports and sessions keep.
+ */
+const char *
+sluice_task_get_shown_uri (SluiceTask *self)
+{
+  g_return_val_if_fail (SLUICE_IS_TASK (self), NULL);
+  return self->shown_uri != NULL ? self->shown_uri : self->uri;
 }
 
 const char *
@@ -1032,7 +1055,7 @@ sluice_task_get_display_name (SluiceTask *self)
       const char *slash = strrchr (self->path, '/');
       return slash != NULL ? slash + 1 : self->path;
     }
-  return self->uri;
+  return sluice_task_get_shown_uri (self);
 }
 
 /**

@@ -30,6 +30,7 @@ typedef enum {
 G_DECLARE_FINAL_TYPE (SluiceTask, sluice_task, SLUICE, TASK, GObject)
 
 const char          *sluice_task_get_uri            (SluiceTask *self);
+const char          *sluice_task_get_shown_uri      (SluiceTask *self);
 const char          *sluice_task_get_host           (SluiceTask *self);
 SluiceTaskKind       sluice_task_get_kind           (SluiceTask *self);
 SluiceTaskState      sluice_task_get_state          (SluiceTask *self);
