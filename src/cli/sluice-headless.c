@@ -65,7 +65,7 @@ static void
 print_text_record (SluiceTask *task)
 {
   g_autofree char *size = g_format_size (sluice_task_get_bytes_received (task));
-  g_autofree char *url = sluice_url_redact (sluice_task_get_uri (task));
+  const char *url = sluice_task_get_shown_uri (task);
   SluiceTaskState state = sluice_task_get_state (task);
   const char *detail;
 

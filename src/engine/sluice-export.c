@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include "sluice-export.h"
-#include "sluice-url-list.h"
 
 static const char * const fields[] = {
   "url", "kind", "state", "http_status", "final_url", "bytes", "elapsed_s",
@@ -30,16 +29,6 @@ set_string_or_null (JsonObject *object,
     json_object_set_null_member (object, name);
 }
 
-static void
-set_redacted_url (JsonObject *object,
-                  const char *name,
-                  const char *url)
-{
-  g_autofree char *safe = url != NULL ? sluice_url_redact (url) : NULL;
-
-  set_string_or_null (object, name, safe);
-}
-
 JsonObject *
 sluice_export_task_to_json (SluiceTask *task)
 {
@@ -49,14 +38,15 @@ sluice_export_task_to_json (SluiceTask *task)
 
   g_return_val_if_fail (SLUICE_IS_TASK (task), object);
 
-  set_redacted_url (object, "url", sluice_task_get_uri (task));
+  /* Both URLs without any password they carried. */
+  json_object_set_string_member (object, "url", sluice_task_get_shown_uri (task));
   json_object_set_string_member (object, "kind", sluice_task_kind_to_nick (sluice_task_get_kind (task)));
   json_object_set_string_member (object, "state", sluice_task_state_to_nick (state));
   if (sluice_task_get_http_status (task) != 0)
     json_object_set_int_member (object, "http_status", sluice_task_get_http_status (task));
   else
     json_object_set_null_member (object, "http_status");
-  set_redacted_url (object, "final_url", sluice_task_get_final_uri (task));
+  set_string_or_null (object, "final_url", sluice_task_get_final_uri (task));
   json_object_set_int_member (object, "bytes", sluice_task_get_bytes_received (task));
   /* Milliseconds are plenty, and keep the output stable to read. */
   json_object_set_double_member (object, "elapsed_s",
@@ -91,27 +81,38 @@ sluice_export_task_to_json (SluiceTask *task)
   return object;
 }
 
-static void
-append_json_string (GString    *out,
-                    const char *value)
+void
+sluice_export_append_json_string (GString    *out,
+                                  const char *value)
 {
-  g_string_append_c (out, '"');
-  for (const char *p = value; *p != '\0'; p++)
-    {
-      guchar c = *p;
+  g_autofree char *valid = NULL;
 
+  /* JSON is UTF-8: anything else would make the whole file unreadable. */
+  if (!g_utf8_validate (value, -1, NULL))
+    value = valid = g_utf8_make_valid (value, -1);
+
+  g_string_append_c (out, '"');
+  while (*value != '\0')
+    {
+      const char *run = value;
+      guchar c;
+
+      /* Most text needs no escape: copied a run at a time. */
+      while ((guchar) *value >= 0x20 && *value != '"' && *value != '\\' && *value != 0x7f)
+        value++;
+      g_string_append_len (out, run, value - run);
+      c = (guchar) *value;
+      if (c == '\0')
+        break;
+      value++;
       switch (c)
         {
-        case '"': g_string_append (out, "\\\""); break;
+        case '"':  g_string_append (out, "\\\""); break;
         case '\\': g_string_append (out, "\\\\"); break;
         case '\n': g_string_append (out, "\\n"); break;
         case '\r': g_string_append (out, "\\r"); break;
         case '\t': g_string_append (out, "\\t"); break;
-        default:
-          if (c < 0x20 || c == 0x7f)
-            g_string_append_printf (out, "\\u%04x", c);
-          else
-            g_string_append_c (out, c);
+        default:    g_string_append_printf (out, "\\u%04x", c); break;
         }
     }
   g_string_append_c (out, '"');
@@ -146,7 +147,7 @@ append_json_value (GString  *out,
       g_string_append (out, g_ascii_formatd (buffer, sizeof buffer, "%.3f", json_node_get_double (node)));
     }
   else
-    append_json_string (out, json_node_get_string (node));
+    sluice_export_append_json_string (out, json_node_get_string (node));
 }
 
 /* Members in the order they were set, one line. */
@@ -161,7 +162,7 @@ sluice_export_task_to_jsonl (SluiceTask *task)
     {
       if (l != members)
         g_string_append_c (out, ',');
-      append_json_string (out, l->data);
+      sluice_export_append_json_string (out, l->data);
       g_string_append_c (out, ':');
       append_json_value (out, json_object_get_member (object, l->data));
     }

@@ -12,6 +12,11 @@
 
 G_BEGIN_DECLS
 
+/* VALUE as a JSON string, quoted and escaped (invalid UTF-8 made valid):
+ * for the writers that build JSON text directly. */
+void                sluice_export_append_json_string (GString    *out,
+                                                      const char *value);
+
 /* Every field, in order; a kind's record leaves out the other kind's. */
 const char * const *sluice_export_get_fields   (void);
 

@@ -26,9 +26,9 @@
 
 #include "sluice-download.h"
 #include "sluice-enums.h"
+#include "sluice-export.h"
 #include "sluice-scheduler-private.h"
 #include "sluice-session.h"
-#include "sluice-url-list.h"
 
 #define SAVE_DELAY_MS 1000
 #define JOURNAL_SUFFIX ".journal"
@@ -115,43 +115,6 @@ ensure_id (SluiceSession *self,
  * holds every task, and building the tree cost ~5 µs a task on the main
  * thread.  The loader reads it back with json-glib. */
 
-static void
-append_json_string (GString    *out,
-                    const char *value)
-{
-  g_autofree char *valid = NULL;
-
-  /* JSON is UTF-8: anything else would make the whole file unreadable. */
-  if (!g_utf8_validate (value, -1, NULL))
-    value = valid = g_utf8_make_valid (value, -1);
-
-  g_string_append_c (out, '"');
-  while (*value != '\0')
-    {
-      const char *run = value;
-      guchar c;
-
-      /* Most text needs no escape: copied a run at a time. */
-      while ((guchar) *value >= 0x20 && *value != '"' && *value != '\\' && *value != 0x7f)
-        value++;
-      g_string_append_len (out, run, value - run);
-      c = (guchar) *value;
-      if (c == '\0')
-        break;
-      value++;
-      switch (c)
-        {
-        case '"':  g_string_append (out, "\\\""); break;
-        case '\\': g_string_append (out, "\\\\"); break;
-        case '\n': g_string_append (out, "\\n"); break;
-        case '\r': g_string_append (out, "\\r"); break;
-        case '\t': g_string_append (out, "\\t"); break;
-        default:    g_string_append_printf (out, "\\u%04x", c); break;
-        }
-    }
-  g_string_append_c (out, '"');
-}
-
 /* Members are written as ,"name":value; the object's opening brace is
  * followed by a leading comma that end_object() takes back. */
 static void
@@ -189,7 +152,7 @@ add_string (GString    *out,
   if (value == NULL)
     return;
   begin_member (out, name);
-  append_json_string (out, value);
+  sluice_export_append_json_string (out, value);
 }
 
 /* Decimal digits, at least width of them (printf is slow for this). */
@@ -288,8 +251,7 @@ append_task (SluiceSession *self,
              GString       *out)
 {
   gsize start = out->len;
-  const char *uri = sluice_task_get_uri (task);
-  g_autofree char *safe_uri = sluice_url_redact (uri);
+  const char *shown_uri = sluice_task_get_shown_uri (task);
   gboolean finished = is_really_finished (task);
   SluiceTaskState state = finished ? sluice_task_get_state (task) : SLUICE_TASK_STATE_QUEUED;
   SluiceError error_kind = sluice_task_get_error_kind (task);
@@ -298,8 +260,8 @@ append_task (SluiceSession *self,
 
   begin_object (out);
   add_int (out, "id", (gint64) ensure_id (self, task));
-  add_string (out, "url", safe_uri);
-  if (strcmp (safe_uri, uri) != 0)
+  add_string (out, "url", shown_uri);
+  if (shown_uri != sluice_task_get_uri (task))
     add_true (out, "password_removed");
   add_string (out, "kind", sluice_task_kind_to_nick (sluice_task_get_kind (task)));
   add_string (out, "state", sluice_task_state_to_nick (state));
@@ -326,11 +288,7 @@ append_task (SluiceSession *self,
   if (sluice_task_get_http_status (task) != 0)
     add_int (out, "http_status", sluice_task_get_http_status (task));
   if (sluice_task_get_final_uri (task) != NULL)
-    {
-      g_autofree char *safe_final = sluice_url_redact (sluice_task_get_final_uri (task));
-
-      add_string (out, "final_url", safe_final);
-    }
+    add_string (out, "final_url", sluice_task_get_final_uri (task));
   add_string (out, "content_type", sluice_task_get_content_type (task));
 
   if (sluice_task_get_kind (task) == SLUICE_TASK_KIND_DOWNLOAD)
@@ -370,7 +328,7 @@ append_task (SluiceSession *self,
         {
           if (i > 0)
             g_string_append_c (out, ',');
-          append_json_string (out, headings[i]);
+          sluice_export_append_json_string (out, headings[i]);
         }
       g_string_append_c (out, ']');
       add_int (out, "links", sluice_task_get_link_count (task));

@@ -17,7 +17,6 @@
 #include "sluice-error.h"
 #include "sluice-task-private.h"
 #include "sluice-transfer.h"
-#include "sluice-url-list.h"
 
 /* Reads per main-loop dispatch before yielding to other sources. */
 #define READS_PER_DISPATCH 4
@@ -618,18 +617,6 @@ start_reading (SluiceTransfer *self)
 
 /* Headers */
 
-/* The URL as the task shows it: G_URI_HIDE_PASSWORD only hides a password
- * parsed apart from the user, and libsoup writes "user:password" back as
- * "user%3Apassword" after a redirect; so the user info is cut at its
- * first colon, literal or encoded, and the rest shown as "***". */
-static char *
-uri_without_password (GUri *uri)
-{
-  g_autofree char *whole = g_uri_to_string (uri);
-
-  return sluice_url_redact (whole);
-}
-
 static void
 on_sent (GObject      *source,
          GAsyncResult *result,
@@ -664,7 +651,8 @@ on_sent (GObject      *source,
   self->awaiting_headers = FALSE;
   status = soup_message_get_status (self->message);
   headers = soup_message_get_response_headers (self->message);
-  final_uri_string = uri_without_password (soup_message_get_uri (self->message));
+  /* The task keeps it without a password (see sluice_url_redact ()). */
+  final_uri_string = g_uri_to_string (soup_message_get_uri (self->message));
   _sluice_task_set_response (self->task, status, final_uri_string,
                              soup_message_headers_get_one (headers, "Content-Type"));
 
