@@ -979,6 +979,49 @@ test_debounce (Fixture       *f,
   g_assert_finalize_object (g_steal_pointer (&scheduler));
 }
 
+/* Flushing while an autosave is still being written (the app does, when
+ * it quits) returns only once everything is on disk. */
+static void
+test_flush_while_saving (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(SluiceScheduler) scheduler = new_scheduler (f);
+  g_autoptr(SluiceSession) session = sluice_session_new (scheduler, f->session_file);
+  g_autoptr(GPtrArray) urls = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(SluiceScheduler) loaded = new_scheduler (f);
+  g_autoptr(SluiceSession) reader = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* A big session takes a while to write; nothing ever answers. */
+  sluice_scheduler_set_max_concurrent (scheduler, 1);
+  sluice_session_set_autosave (session, TRUE);
+  add (f, scheduler, "/hang", SLUICE_TASK_KIND_DOWNLOAD);
+  for (guint i = 0; i < 20000; i++)
+    g_ptr_array_add (urls, g_strdup_printf ("http://127.0.0.1:%u/hang?n=%u", test_server_get_port (f->server), i));
+  g_ptr_array_add (urls, NULL);
+  g_assert_cmpuint (sluice_scheduler_add_many_full (scheduler, (const char * const *) urls->pdata,
+                                                    SLUICE_TASK_KIND_DOWNLOAD, NULL), ==, 20000);
+
+  TEST_RUN_UNTIL (sluice_session_get_saving (session), 5000);
+  g_assert_true (sluice_session_flush (session, &error));
+  g_assert_no_error (error);
+
+  /* Read back at once, the main loop not run again. */
+  reader = sluice_session_new (loaded, f->session_file);
+  g_assert_true (sluice_session_load (reader, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (loaded)), ==, 20001);
+
+  /* Both started on the hanging tasks. */
+  shutdown (loaded);
+  shutdown (scheduler);
+  TEST_RUN_UNTIL (!sluice_session_get_saving (session), 5000);
+  g_assert_finalize_object (g_steal_pointer (&reader));
+  g_assert_finalize_object (g_steal_pointer (&loaded));
+  g_assert_finalize_object (g_steal_pointer (&session));
+  g_assert_finalize_object (g_steal_pointer (&scheduler));
+}
+
 /* Text from the web (quotes, backslashes, control characters, RTL
  * overrides, emoji) survives the snapshot and the journal unchanged. */
 static void
@@ -1111,6 +1154,7 @@ main (int    argc,
   ADD ("planted-part-not-followed", test_planted_part_not_followed);
   ADD ("no-passwords", test_no_passwords);
   ADD ("hostile-text", test_hostile_text);
+  ADD ("flush-while-saving", test_flush_while_saving);
   ADD ("debounce", test_debounce);
   ADD ("headless-session", test_headless_session);
 #undef ADD

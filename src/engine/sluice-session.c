@@ -1181,7 +1181,10 @@ sluice_session_flush (SluiceSession  *self,
   g_return_val_if_fail (SLUICE_IS_SESSION (self), FALSE);
 
   g_clear_handle_id (&self->save_source, g_source_remove);
-  if (!self->dirty)
+  /* A snapshot a worker is still writing may not reach the disk if the
+   * process ends now: write it here (the lock orders the two writes, and
+   * the worker's older one is then skipped). */
+  if (!self->dirty && !self->writing)
     return TRUE;
   return sluice_session_save (self, error);
 }
@@ -1573,4 +1576,11 @@ sluice_session_get_n_saves (SluiceSession *self)
 {
   g_return_val_if_fail (SLUICE_IS_SESSION (self), 0);
   return self->n_saves;
+}
+
+gboolean
+sluice_session_get_saving (SluiceSession *self)
+{
+  g_return_val_if_fail (SLUICE_IS_SESSION (self), FALSE);
+  return self->writing;
 }

@@ -48,5 +48,7 @@ void             sluice_session_set_autosave  (SluiceSession    *self,
 
 /* How many times the file was written (for tests). */
 guint            sluice_session_get_n_saves   (SluiceSession    *self);
+/* Whether an autosave is being written in the background right now. */
+gboolean         sluice_session_get_saving    (SluiceSession    *self);
 
 G_END_DECLS
