@@ -284,3 +284,21 @@ test_window_add_urls (TestWindowFixture *f,
   sluice_window_add_urls (f->window, list, kind, f->dir);
   return g_list_model_get_item (G_LIST_MODEL (f->scheduler), before);
 }
+
+SluiceUrlList *
+test_window_numbered_urls (TestWindowFixture *f,
+                           const char        *prefix,
+                           guint              count)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < count; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/bytes/64?%s=%u", prefix, i);
+      g_autofree char *url = test_server_url (f->server, path);
+
+      g_string_append_printf (text, "%s\n", url);
+    }
+  g_string_append (text, "ftp://example.org/refused\n");
+  return sluice_url_list_parse (text->str, -1);
+}

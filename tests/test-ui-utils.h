@@ -61,5 +61,9 @@ void        test_window_fixture_tear_down (TestWindowFixture *f,
 SluiceTask *test_window_add_urls          (TestWindowFixture *f,
                                            SluiceTaskKind     kind,
                                            ...) G_GNUC_NULL_TERMINATED;
+/* COUNT loopback URLs /bytes/64?PREFIX=N, then one line that is refused. */
+SluiceUrlList *test_window_numbered_urls   (TestWindowFixture *f,
+                                           const char        *prefix,
+                                           guint              count);
 
 G_END_DECLS

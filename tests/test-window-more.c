@@ -79,13 +79,15 @@ find_toplevel_titled (const char *title)
 }
 
 /* Closing with unfinished tasks asks first; "Stop and Quit" stops them,
- * keeps the partial download and closes.  (Last: the scheduler is shut
- * down for good afterwards.) */
+ * keeps the partial download, keeps the whole of a list still going in
+ * (for the next session) and closes.  (Last: the scheduler is shut down
+ * for good afterwards.) */
 static void
 test_close_asks_first (Fixture       *f,
                        gconstpointer  data)
 {
   g_autoptr(SluiceTask) task = NULL;
+  g_autoptr(SluiceUrlList) long_list = NULL;
   GtkWindow *dialog;
 
   task = test_window_add_urls (f, SLUICE_TASK_KIND_DOWNLOAD, "/slow/1000000?rate=50000", NULL);
@@ -102,11 +104,16 @@ test_close_asks_first (Fixture       *f,
   g_assert_nonnull (f->window);
   g_assert_cmpint (sluice_task_get_state (task), ==, SLUICE_TASK_STATE_RUNNING);
 
+  long_list = test_window_numbered_urls (f, "late", 1000);
+  sluice_window_add_urls (f->window, long_list, SLUICE_TASK_KIND_DOWNLOAD, f->dir);
+  g_assert_true (sluice_window_get_adding (f->window));
+
   gtk_window_close (GTK_WINDOW (f->window));
   TEST_RUN_UNTIL ((dialog = find_toplevel_titled ("Stop Transfers and Quit?")) != NULL, 5000);
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "stop");
   TEST_RUN_UNTIL (f->window == NULL, 10000);
   g_assert_cmpint (sluice_task_get_state (task), ==, SLUICE_TASK_STATE_CANCELLED);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->scheduler)), ==, 1 + 1000);
   /* The partial file stays for the next session to resume. */
   {
     g_autoptr(GDir) dir = g_dir_open (f->dir, 0, NULL);

@@ -244,31 +244,13 @@ test_realistic_batch (Fixture       *f,
 /* A long list goes in a slice at a time between frames: its first rows at
  * once, the rest soon after, in order, a second list after the first, and
  * one toast for each. */
-static SluiceUrlList *
-numbered_urls (Fixture    *f,
-               const char *prefix,
-               guint       count)
-{
-  g_autoptr(GString) text = g_string_new (NULL);
-
-  for (guint i = 0; i < count; i++)
-    {
-      g_autofree char *path = g_strdup_printf ("/bytes/64?%s=%u", prefix, i);
-      g_autofree char *url = test_server_url (f->server, path);
-
-      g_string_append_printf (text, "%s\n", url);
-    }
-  g_string_append (text, "ftp://example.org/refused\n");
-  return sluice_url_list_parse (text->str, -1);
-}
-
 static void
 test_long_list_in_slices (Fixture       *f,
                           gconstpointer  data)
 {
-  g_autoptr(SluiceUrlList) first = numbered_urls (f, "a", 1000);
-  g_autoptr(SluiceUrlList) second = numbered_urls (f, "b", 300);
-  g_autoptr(SluiceUrlList) third = numbered_urls (f, "c", 1000);
+  g_autoptr(SluiceUrlList) first = test_window_numbered_urls (f, "a", 1000);
+  g_autoptr(SluiceUrlList) second = test_window_numbered_urls (f, "b", 300);
+  g_autoptr(SluiceUrlList) third = test_window_numbered_urls (f, "c", 1000);
   guint n;
 
   sluice_scheduler_set_max_concurrent (f->scheduler, 16);
@@ -319,7 +301,7 @@ static void
 test_long_list_behind_a_filter (Fixture       *f,
                                 gconstpointer  data)
 {
-  g_autoptr(SluiceUrlList) list = numbered_urls (f, "f", 1000);
+  g_autoptr(SluiceUrlList) list = test_window_numbered_urls (f, "f", 1000);
 
   sluice_scheduler_set_max_concurrent (f->scheduler, 16);
   sluice_window_set_filter (f->window, "failed");

@@ -41,8 +41,7 @@ struct _SluiceWindow
   guint                  counts_source;
   GQueue                 pending_adds;  /* of PendingAdd, oldest first */
   guint                  add_source;
-  GdkFrameClock         *add_clock;     /* waited on for the next chunk */
-  gulong                 add_clock_id;
+  guint                  add_tick;      /* one chunk per frame, while rows are built */
   guint                  batch_ticks;
   gint64                 batch_started;
   gint64                 batch_finished;
@@ -493,11 +492,19 @@ static void
 stop_adding (SluiceWindow *self)
 {
   g_clear_handle_id (&self->add_source, g_source_remove);
-  if (self->add_clock != NULL)
+  if (self->add_tick != 0)
     {
-      g_clear_signal_handler (&self->add_clock_id, self->add_clock);
-      g_clear_object (&self->add_clock);
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->add_tick);
+      self->add_tick = 0;
     }
+}
+
+/* What was still to go in of the lists given goes no further. */
+static void
+discard_pending_adds (SluiceWindow *self)
+{
+  stop_adding (self);
+  g_queue_clear_full (&self->pending_adds, (GDestroyNotify) pending_add_free);
 }
 
 static void
@@ -510,33 +517,36 @@ schedule_adding (SluiceWindow *self)
                             "[sluice] adding tasks");
 }
 
-static void
-on_frame_done (GdkFrameClock *clock,
-               SluiceWindow  *self)
+/* While the table still builds rows, one small chunk per frame, in the
+ * frame that lays it out and paints it: many new rows at once would be a
+ * stall.  (A tick callback also keeps frames coming when a filter hides
+ * what goes in, and goes away with the window.) */
+static gboolean
+add_on_frame (GtkWidget     *widget,
+              GdkFrameClock *clock,
+              gpointer       user_data)
 {
-  stop_adding (self);
-  schedule_adding (self);
+  SluiceWindow *self = SLUICE_WINDOW (widget);
+  gboolean all_in = add_some (self, ADD_CHUNK_SMALL, 0);
+
+  if (!all_in && g_list_model_get_n_items (G_LIST_MODEL (self->scheduler)) < TABLE_ROWS_BUILT)
+    return G_SOURCE_CONTINUE;
+  self->add_tick = 0;
+  if (!all_in)
+    schedule_adding (self);
+  return G_SOURCE_REMOVE;
 }
 
 static gboolean
 add_some_cb (gpointer user_data)
 {
   SluiceWindow *self = user_data;
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
 
-  /* While the table still builds rows, one small chunk per frame: a frame
-   * that lays out and paints many new rows at once is a stall. */
   if (g_list_model_get_n_items (G_LIST_MODEL (self->scheduler)) < TABLE_ROWS_BUILT &&
-      clock != NULL && gtk_widget_get_mapped (GTK_WIDGET (self)))
+      gtk_widget_get_mapped (GTK_WIDGET (self)))
     {
       self->add_source = 0;
-      if (!add_some (self, ADD_CHUNK_SMALL, 0))
-        {
-          self->add_clock = g_object_ref (clock);
-          self->add_clock_id = g_signal_connect (clock, "after-paint", G_CALLBACK (on_frame_done), self);
-          /* A frame even if nothing new is shown (a filter may hide it). */
-          gdk_frame_clock_request_phase (clock, GDK_FRAME_CLOCK_PHASE_AFTER_PAINT);
-        }
+      self->add_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), add_on_frame, NULL, NULL);
       return G_SOURCE_REMOVE;
     }
 
@@ -754,9 +764,7 @@ cancel_all (GtkWidget  *widget,
   g_autofree char *text = NULL;
   guint cancelled;
 
-  /* What is still going in of a long list goes no further. */
-  stop_adding (self);
-  g_queue_clear_full (&self->pending_adds, (GDestroyNotify) pending_add_free);
+  discard_pending_adds (self);
   sluice_scheduler_cancel_all (self->scheduler);
   cancelled = sluice_scheduler_get_n_cancelled (self->scheduler) - before;
   if (cancelled == 0)
@@ -1033,6 +1041,10 @@ stop_and_close (SluiceWindow *self)
 {
   self->close_confirmed = TRUE;
   gtk_widget_set_sensitive (GTK_WIDGET (self), FALSE);
+  /* A list still going in goes in whole, stopped with the rest: the
+   * session keeps it for the next start. */
+  add_some (self, G_MAXUINT, 0);
+  stop_adding (self);
   sluice_scheduler_shutdown_async (self->scheduler, NULL, on_shutdown_done, g_object_ref (self));
 }
 
@@ -1193,8 +1205,7 @@ sluice_window_dispose (GObject *object)
   g_clear_handle_id (&self->refilter_source, g_source_remove);
   g_clear_handle_id (&self->batch_source, g_source_remove);
   g_clear_handle_id (&self->counts_source, g_source_remove);
-  stop_adding (self);
-  g_queue_clear_full (&self->pending_adds, (GDestroyNotify) pending_add_free);
+  discard_pending_adds (self);
   if (self->column_view != NULL)
     gtk_column_view_set_model (self->column_view, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), SLUICE_TYPE_WINDOW);
