@@ -48,6 +48,7 @@ typedef struct {
   GtkWidget         *primary;      /* cancel, retry or open */
   PrimaryAction      primary_action;
   GtkWidget         *show;         /* made when a file exists */
+  const char        *state_class;  /* static string: the state cell's class */
 } Cell;
 
 static void       update_cell     (Cell       *cell);
@@ -151,35 +152,30 @@ set_inscription (GtkWidget  *widget,
 #define BUTTON_LABEL_KEY "sluice-button-label"
 
 static gboolean
-on_query_button_tooltip (GtkWidget  *button,
-                         int         x,
-                         int         y,
-                         gboolean    keyboard_mode,
-                         GtkTooltip *tooltip,
-                         gpointer    user_data)
+on_query_tooltip (GtkWidget  *widget,
+                  int         x,
+                  int         y,
+                  gboolean    keyboard_mode,
+                  GtkTooltip *tooltip,
+                  gpointer    user_data)
 {
-  const char *label = sluice_task_columns_get_button_label (button);
-
-  if (label == NULL)
-    return FALSE;
-  gtk_tooltip_set_text (tooltip, label);
-  return TRUE;
-}
-
-static gboolean
-on_query_inscription_tooltip (GtkWidget  *inscription,
-                              int         x,
-                              int         y,
-                              gboolean    keyboard_mode,
-                              GtkTooltip *tooltip,
-                              gpointer    user_data)
-{
-  const char *text = gtk_inscription_get_text (GTK_INSCRIPTION (inscription));
+  const char *text = GTK_IS_INSCRIPTION (widget)
+                   ? gtk_inscription_get_text (GTK_INSCRIPTION (widget))
+                   : sluice_task_columns_get_button_label (widget);
 
   if (text == NULL || *text == '\0')
     return FALSE;
   gtk_tooltip_set_text (tooltip, text);
   return TRUE;
+}
+
+/* The widget's text (an inscription's, a row button's label) as its
+ * tooltip, whole even where the cell cuts it. */
+static void
+add_text_tooltip (GtkWidget *widget)
+{
+  gtk_widget_set_has_tooltip (widget, TRUE);
+  g_signal_connect (widget, "query-tooltip", G_CALLBACK (on_query_tooltip), NULL);
 }
 
 const char *
@@ -214,24 +210,47 @@ set_button_label (GtkWidget  *button,
   g_object_set_data_full (G_OBJECT (button), BUTTON_LABEL_KEY, g_steal_pointer (&label), g_free);
 }
 
+/* Setting an icon, even the same one, makes the table lay out again. */
+static void
+set_image_icon (GtkWidget  *image,
+                const char *icon_name)
+{
+  if (g_strcmp0 (gtk_image_get_icon_name (GTK_IMAGE (image)), icon_name) != 0)
+    gtk_image_set_from_icon_name (GTK_IMAGE (image), icon_name);
+}
+
+static void
+set_button_icon (GtkWidget  *button,
+                 const char *icon_name)
+{
+  if (g_strcmp0 (gtk_button_get_icon_name (GTK_BUTTON (button)), icon_name) != 0)
+    gtk_button_set_icon_name (GTK_BUTTON (button), icon_name);
+}
+
 static void
 update_state (Cell *cell)
 {
   SluiceTask *task = cell->task;
   SluiceTaskState state = sluice_task_get_state (task);
+  const char *state_class = NULL;
 
-  gtk_image_set_from_icon_name (GTK_IMAGE (cell->icon), sluice_format_state_icon (task));
+  set_image_icon (cell->icon, sluice_format_state_icon (task));
   set_inscription (cell->label, sluice_format_state_label (task));
 
-  gtk_widget_remove_css_class (cell->root, "success");
-  gtk_widget_remove_css_class (cell->root, "error");
-  gtk_widget_remove_css_class (cell->root, "task-dim");
   if (state == SLUICE_TASK_STATE_DONE)
-    gtk_widget_add_css_class (cell->root, "success");
+    state_class = "success";
   else if (state == SLUICE_TASK_STATE_FAILED)
-    gtk_widget_add_css_class (cell->root, "error");
+    state_class = "error";
   else if (state == SLUICE_TASK_STATE_CANCELLED || state == SLUICE_TASK_STATE_QUEUED)
-    gtk_widget_add_css_class (cell->root, "task-dim");
+    state_class = "task-dim";
+  /* Restyled only when it changes (a class, the same one, would restyle). */
+  if (g_strcmp0 (state_class, cell->state_class) == 0)
+    return;
+  if (cell->state_class != NULL)
+    gtk_widget_remove_css_class (cell->root, cell->state_class);
+  if (state_class != NULL)
+    gtk_widget_add_css_class (cell->root, state_class);
+  cell->state_class = state_class;
 }
 
 static void
@@ -280,21 +299,21 @@ update_actions (Cell *cell)
   if (!sluice_task_is_finished (task))
     {
       cell->primary_action = ACTION_CANCEL;
-      gtk_button_set_icon_name (GTK_BUTTON (cell->primary), "process-stop-symbolic");
+      set_button_icon (cell->primary, "process-stop-symbolic");
       /* Translators: %s is a file name, page title or URL */
       set_button_label (cell->primary, _("Cancel %s"), name);
     }
   else if (state == SLUICE_TASK_STATE_FAILED || state == SLUICE_TASK_STATE_CANCELLED)
     {
       cell->primary_action = ACTION_RETRY;
-      gtk_button_set_icon_name (GTK_BUTTON (cell->primary), "view-refresh-symbolic");
+      set_button_icon (cell->primary, "view-refresh-symbolic");
       /* Translators: %s is a file name, page title or URL */
       set_button_label (cell->primary, _("Retry %s"), name);
     }
   else if (downloaded)
     {
       cell->primary_action = ACTION_OPEN;
-      gtk_button_set_icon_name (GTK_BUTTON (cell->primary), "text-x-generic-symbolic");
+      set_button_icon (cell->primary, "text-x-generic-symbolic");
       /* Translators: %s is a file name */
       set_button_label (cell->primary, _("Open %s"), name);
     }
@@ -468,8 +487,7 @@ new_icon_button (const char *icon_name,
 
   gtk_widget_add_css_class (button, "flat");
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-  gtk_widget_set_has_tooltip (button, TRUE);
-  g_signal_connect (button, "query-tooltip", G_CALLBACK (on_query_button_tooltip), NULL);
+  add_text_tooltip (button);
   g_object_set_data (G_OBJECT (button), "sluice-cell", cell);
   return button;
 }
@@ -521,11 +539,8 @@ build_cell (Cell *cell)
       gtk_inscription_set_text_overflow (GTK_INSCRIPTION (cell->sublabel), GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_MIDDLE);
       gtk_widget_add_css_class (cell->sublabel, "caption");
       gtk_widget_add_css_class (cell->sublabel, "task-dim");
-      /* Both in full when the column cuts them. */
-      gtk_widget_set_has_tooltip (cell->label, TRUE);
-      g_signal_connect (cell->label, "query-tooltip", G_CALLBACK (on_query_inscription_tooltip), NULL);
-      gtk_widget_set_has_tooltip (cell->sublabel, TRUE);
-      g_signal_connect (cell->sublabel, "query-tooltip", G_CALLBACK (on_query_inscription_tooltip), NULL);
+      add_text_tooltip (cell->label);
+      add_text_tooltip (cell->sublabel);
       gtk_box_append (GTK_BOX (cell->root), cell->label);
       gtk_box_append (GTK_BOX (cell->root), cell->sublabel);
       break;
@@ -544,9 +559,7 @@ build_cell (Cell *cell)
       break;
     case SLUICE_COLUMN_RESULT:
       cell->root = cell->label = new_text_inscription (16, 32);
-      /* The whole result when the column cuts it. */
-      gtk_widget_set_has_tooltip (cell->label, TRUE);
-      g_signal_connect (cell->label, "query-tooltip", G_CALLBACK (on_query_inscription_tooltip), NULL);
+      add_text_tooltip (cell->label);
       break;
     case SLUICE_COLUMN_ACTIONS:
       cell->root = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);

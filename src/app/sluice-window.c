@@ -406,7 +406,6 @@ typedef struct {
   SluiceUrlList  *list;
   SluiceTaskKind  kind;
   char           *directory;
-  guint           n_urls;
   guint           next;      /* index of the next URL to add */
   guint           added;
 } PendingAdd;
@@ -460,13 +459,12 @@ add_some (SluiceWindow *self,
     {
       PendingAdd *pending = g_queue_peek_head (&self->pending_adds);
       const char * const *urls = sluice_url_list_get_urls (pending->list);
+      guint n_urls = sluice_url_list_get_n_urls (pending->list);
 
-      while (pending->next < pending->n_urls)
+      while (pending->next < n_urls)
         {
           g_autofree const char **chunk = NULL;
-          guint chunk_size = g_list_model_get_n_items (G_LIST_MODEL (self->scheduler)) < TABLE_ROWS_BUILT
-                           ? ADD_CHUNK_SMALL : ADD_CHUNK;
-          guint n = MIN (MIN (chunk_size, pending->n_urls - pending->next), limit);
+          guint n = MIN (MIN (ADD_CHUNK, n_urls - pending->next), limit);
 
           if (n == 0 || (deadline != 0 && g_get_monotonic_time () >= deadline))
             return FALSE;
@@ -573,7 +571,6 @@ sluice_window_add_urls (SluiceWindow   *self,
 
   pending = g_new0 (PendingAdd, 1);
   pending->list = g_object_ref (list);
-  pending->n_urls = g_strv_length ((char **) sluice_url_list_get_urls (list));
   pending->kind = kind;
   pending->directory = g_strdup (directory);
   g_queue_push_tail (&self->pending_adds, pending);
