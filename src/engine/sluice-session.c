@@ -115,14 +115,14 @@ ensure_id (SluiceSession *self,
  * holds every task, and building the tree cost ~5 µs a task on the main
  * thread.  The loader reads it back with json-glib. */
 
-/* Members are written as ,"name":value; the object's opening brace is
- * followed by a leading comma that end_object() takes back. */
+/* Members are written as "name":value, after a comma unless first. */
 static void
 begin_member (GString    *out,
               const char *name)
 {
   /* Member names are ours: plain ASCII, nothing to escape. */
-  g_string_append_c (out, ',');
+  if (out->str[out->len - 1] != '{')
+    g_string_append_c (out, ',');
   g_string_append_c (out, '"');
   g_string_append (out, name);
   g_string_append (out, "\":");
@@ -135,12 +135,8 @@ begin_object (GString *out)
 }
 
 static void
-end_object (GString *out,
-            gsize    start)
+end_object (GString *out)
 {
-  /* Drop the comma after the brace, if any member was written. */
-  if (out->len > start + 1 && out->str[start + 1] == ',')
-    g_string_erase (out, start + 1, 1);
   g_string_append_c (out, '}');
 }
 
@@ -250,7 +246,6 @@ append_task (SluiceSession *self,
              SluiceTask    *task,
              GString       *out)
 {
-  gsize start = out->len;
   const char *shown_uri = sluice_task_get_shown_uri (task);
   gboolean finished = is_really_finished (task);
   SluiceTaskState state = finished ? sluice_task_get_state (task) : SLUICE_TASK_STATE_QUEUED;
@@ -300,10 +295,7 @@ append_task (SluiceSession *self,
         }
       else if (download != NULL && sluice_download_get_part_name (download) != NULL)
         {
-          gsize file_start;
-
           begin_member (out, "file");
-          file_start = out->len;
           begin_object (out);
           add_string (out, "name", sluice_download_get_name (download));
           add_string (out, "part", sluice_download_get_part_name (download));
@@ -314,7 +306,7 @@ append_task (SluiceSession *self,
               add_int (out, "size", sluice_download_get_offset (download));
               add_string (out, "sha256", sluice_download_get_sha256 (download));
             }
-          end_object (out, file_start);
+          end_object (out);
         }
     }
   else if (finished)
@@ -335,7 +327,7 @@ append_task (SluiceSession *self,
       add_string (out, "description", sluice_task_get_description (task));
     }
 
-  end_object (out, start);
+  end_object (out);
 }
 
 /* Reading records: anything of the wrong type counts as missing. */
@@ -1025,7 +1017,7 @@ build_snapshot (SluiceSession *self,
       append_task (self, task, out);
     }
   g_string_append_c (out, ']');
-  end_object (out, 0);
+  end_object (out);
 
   self->snapshot_length = out->len;
   *length = out->len;
@@ -1233,7 +1225,7 @@ journal_append (SluiceSession *self,
 
   /* entry is an object with its members, still open. */
   add_int (entry, "serial", (gint64) ++self->serial);
-  end_object (entry, 0);
+  end_object (entry);
   g_string_append_c (entry, '\n');
   line = entry->str;
   length = entry->len;

@@ -38,6 +38,18 @@ struct _SluiceSha256
 
 static GThreadPool *hash_pool;
 
+/* Threads that may hash beside the one downloading (none on one core),
+ * asked of the system once: update() runs for every chunk. */
+static guint
+hash_threads (void)
+{
+  static gsize n_processors;
+
+  if (g_once_init_enter (&n_processors))
+    g_once_init_leave (&n_processors, MAX (g_get_num_processors (), 1));
+  return (guint) n_processors - 1;
+}
+
 static void
 hash_inline (SluiceSha256 *self,
              const guint8 *data,
@@ -148,7 +160,7 @@ sluice_sha256_update (SluiceSha256 *self,
 
   g_return_if_fail (!self->finished);
 
-  if (self->hashed_inline < ASYNC_AFTER_BYTES || g_get_num_processors () < 2)
+  if (self->hashed_inline < ASYNC_AFTER_BYTES || hash_threads () == 0)
     {
       self->hashed_inline += length;
       hash_inline (self, data, length);
@@ -156,8 +168,7 @@ sluice_sha256_update (SluiceSha256 *self,
     }
 
   if (g_once_init_enter (&hash_pool))
-    g_once_init_leave (&hash_pool, g_thread_pool_new (drain, NULL, MAX (1, g_get_num_processors () - 1),
-                                                      FALSE, NULL));
+    g_once_init_leave (&hash_pool, g_thread_pool_new (drain, NULL, hash_threads (), FALSE, NULL));
 
   g_mutex_lock (&self->lock);
   while (self->queued_bytes + length > MAX_QUEUED_BYTES && self->queued_bytes > 0)

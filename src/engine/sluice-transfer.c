@@ -127,8 +127,6 @@ sluice_transfer_dispose (GObject *object)
     }
   g_clear_signal_handler (&self->outer_cancelled_id, self->outer_cancellable);
   g_clear_signal_handler (&self->cancelled_id, self->cancellable);
-  if (self->message != NULL)
-    g_signal_handlers_disconnect_by_data (self->message, self);
 
   G_OBJECT_CLASS (sluice_transfer_parent_class)->dispose (object);
 }
@@ -483,6 +481,38 @@ resume_after_bandwidth_wait (gpointer user_data)
 
 static gboolean on_readable (gpointer user_data);
 
+/* What one read gave: bytes go to the sink; an error or the end of the
+ * body completes the attempt.  Returns whether to read on. */
+static gboolean
+take_read (SluiceTransfer *self,
+           gssize          n,
+           const GError   *error)
+{
+  g_autoptr(GError) write_error = NULL;
+
+  if (n < 0)
+    {
+      fail_from_error (self, error);
+      return FALSE;
+    }
+  if (n == 0)
+    {
+      finish_body (self);
+      return FALSE;
+    }
+
+  self->last_activity = g_get_monotonic_time ();
+  self->received += n;
+  if (!sluice_sink_write (self->sink, self->buffer, n, &write_error))
+    {
+      fail_from_error (self, write_error);
+      return FALSE;
+    }
+  _sluice_task_add_bytes (self->task, n);
+  /* A handler of the task's notifications may have cancelled it. */
+  return self->phase == PHASE_READING;
+}
+
 static void
 on_data_arrived (GObject      *source,
                  GAsyncResult *result,
@@ -504,28 +534,7 @@ on_data_arrived (GObject      *source,
         g_task_return_boolean (gtask, TRUE);
       return;
     }
-  if (self->phase != PHASE_READING)
-    return;
-  if (n < 0)
-    {
-      fail_from_error (self, error);
-      return;
-    }
-  if (n == 0)
-    {
-      finish_body (self);
-      return;
-    }
-
-  self->last_activity = g_get_monotonic_time ();
-  self->received += n;
-  if (!sluice_sink_write (self->sink, self->buffer, n, &error))
-    {
-      fail_from_error (self, error);
-      return;
-    }
-  _sluice_task_add_bytes (self->task, n);
-  if (self->phase == PHASE_READING)
+  if (self->phase == PHASE_READING && take_read (self, n, error))
     start_reading (self);
 }
 
@@ -567,35 +576,18 @@ on_readable (gpointer user_data)
 
       n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (self->stream),
                                                     self->buffer, want, NULL, &error);
-      if (n < 0)
+      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         {
-          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-            {
-              /* Nothing buffered: let libsoup wait for the socket.  (Its
-               * pollable body source stays ready while it holds a partial
-               * frame, which spun a core on a trickling server.) */
-              g_source_destroy (self->read_source);
-              g_clear_pointer (&self->read_source, g_source_unref);
-              wait_for_data (self, want);
-              return G_SOURCE_REMOVE;
-            }
-          fail_from_error (self, error);
+          /* Nothing buffered: let libsoup wait for the socket.  (Its
+           * pollable body source stays ready while it holds a partial
+           * frame, which spun a core on a trickling server.) */
+          g_source_destroy (self->read_source);
+          g_clear_pointer (&self->read_source, g_source_unref);
+          wait_for_data (self, want);
           return G_SOURCE_REMOVE;
         }
-      if (n == 0)
-        {
-          finish_body (self);
-          return G_SOURCE_REMOVE;
-        }
-
-      self->last_activity = g_get_monotonic_time ();
-      self->received += n;
-      if (!sluice_sink_write (self->sink, self->buffer, n, &error))
-        {
-          fail_from_error (self, error);
-          return G_SOURCE_REMOVE;
-        }
-      _sluice_task_add_bytes (self->task, n);
+      if (!take_read (self, n, error))
+        return G_SOURCE_REMOVE;
     }
 
   return self->phase == PHASE_READING ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
