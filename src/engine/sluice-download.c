@@ -44,7 +44,7 @@ struct _SluiceDownload
   gint64      offset;          /* bytes in the .part file */
   SluiceSha256 *checksum;        /* over those bytes */
   char       *validator;       /* ETag or Last-Modified, for If-Range */
-  char       *publishing;      /* final name while the result is announced */
+  gboolean    publishing;      /* the result (file: name) is being announced */
   gboolean    complete;        /* the body is whole; renaming */
 };
 
@@ -574,9 +574,9 @@ sluice_download_finish (SluiceSink  *sink,
   close_directory (self);
 
   /* Until the result is out, a cancel still means "no file". */
-  self->publishing = g_path_get_basename (final_path);
+  self->publishing = TRUE;
   _sluice_task_set_download_result (self->task, final_path, sha256);
-  g_clear_pointer (&self->publishing, g_free);
+  self->publishing = FALSE;
   return TRUE;
 }
 
@@ -756,8 +756,8 @@ sluice_download_abort (SluiceSink *sink,
         unlinkat (self->dir_fd, self->part_name, 0);
       /* Cancelled while announcing a finished file (from a notify handler):
        * the file goes too, as the task says "Cancelled". */
-      if (self->publishing != NULL && ensure_directory (self, NULL))
-        unlinkat (self->dir_fd, self->publishing, 0);
+      if (self->publishing && ensure_directory (self, NULL))
+        unlinkat (self->dir_fd, self->name, 0);
       release_name (self);
       reset_content (self);
       _sluice_task_set_path (self->task, NULL);

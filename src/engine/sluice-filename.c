@@ -86,6 +86,23 @@ find_extension (const char *name,
   return dot - name;
 }
 
+/* Where the UTF-8 text from start to end ends once trailing white space
+ * (any Unicode space) is cut off. */
+static const char *
+trim_trailing_space (const char *start,
+                     const char *end)
+{
+  while (end > start)
+    {
+      const char *prev = g_utf8_find_prev_char (start, end);
+
+      if (prev == NULL || !g_unichar_isspace (g_utf8_get_char (prev)))
+        break;
+      end = prev;
+    }
+  return end;
+}
+
 /* The longest prefix of the valid UTF-8 string s (length bytes) that has at
  * most max bytes and ends on a character boundary, without trailing white
  * space (any Unicode space, as the sanitiser trims) if it had to be cut. */
@@ -102,16 +119,7 @@ utf8_prefix_length (const char *s,
   n = max;
   while (n > 0 && ((guchar) s[n] & 0xc0) == 0x80)
     n--;
-  while (n > 0)
-    {
-      const char *prev = g_utf8_find_prev_char (s, s + n);
-
-      if (prev == NULL || !g_unichar_isspace (g_utf8_get_char (prev)))
-        break;
-      n = prev - s;
-    }
-
-  return n;
+  return trim_trailing_space (s, s + n) - s;
 }
 
 /* stem + middle + ext in at most name_max bytes: the stem gives way first,
@@ -237,14 +245,7 @@ sluice_filename_sanitize (const char *name,
         }
       break;
     }
-  while (end > start)
-    {
-      const char *prev = g_utf8_find_prev_char (start, end);
-
-      if (prev == NULL || !g_unichar_isspace (g_utf8_get_char (prev)))
-        break;
-      end = prev;
-    }
+  end = trim_trailing_space (start, end);
 
   if (start == end)
     return NULL;

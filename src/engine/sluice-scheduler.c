@@ -405,7 +405,6 @@ on_transfer_done (GObject      *source,
   if (current)
     {
       _sluice_task_set_transfer (task, NULL);
-      g_object_set_data (G_OBJECT (task), "sluice-cancellable", NULL);
     }
 
   if (!current || sluice_task_get_state (task) == SLUICE_TASK_STATE_CANCELLED)
@@ -452,7 +451,6 @@ start_task (SluiceScheduler *self,
 {
   SluiceTransfer *transfer;
   SluiceSink *sink;
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
 
   self->n_running++;
   host->n_running++;
@@ -480,12 +478,10 @@ start_task (SluiceScheduler *self,
                                   self->bandwidth, self->timeout);
   sluice_transfer_set_io_priority (transfer, self->io_priority);
   _sluice_task_set_transfer (task, transfer);
-  g_object_set_data_full (G_OBJECT (task), "sluice-cancellable",
-                          g_object_ref (cancellable), g_object_unref);
 
   _sluice_task_begin_attempt (task);
   _sluice_task_set_state (task, SLUICE_TASK_STATE_CONNECTING);
-  sluice_transfer_run_async (transfer, cancellable, on_transfer_done, g_object_ref (self));
+  sluice_transfer_run_async (transfer, NULL, on_transfer_done, g_object_ref (self));
 }
 
 static gboolean
@@ -591,11 +587,10 @@ cancel_task (SluiceScheduler *self,
     case SLUICE_TASK_STATE_RUNNING:
       /* The transfer stops touching the sink at once; its slot is given
        * back when its callback runs. */
-      g_cancellable_cancel (g_object_get_data (G_OBJECT (task), "sluice-cancellable"));
+      sluice_transfer_cancel (_sluice_task_get_transfer (task));
       /* The attempt is orphaned: whatever it reports later is ignored,
        * even if the task is retried before then. */
       _sluice_task_set_transfer (task, NULL);
-      g_object_set_data (G_OBJECT (task), "sluice-cancellable", NULL);
       break;
     case SLUICE_TASK_STATE_DONE:
     case SLUICE_TASK_STATE_FAILED:

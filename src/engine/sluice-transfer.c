@@ -833,6 +833,14 @@ sluice_transfer_run_async (SluiceTransfer      *self,
                            self->cancellable, on_sent, g_object_ref (self));
 }
 
+void
+sluice_transfer_cancel (SluiceTransfer *self)
+{
+  g_return_if_fail (SLUICE_IS_TRANSFER (self));
+  g_return_if_fail (self->cancellable != NULL);
+  g_cancellable_cancel (self->cancellable);
+}
+
 gboolean
 sluice_transfer_run_finish (SluiceTransfer  *self,
                             GAsyncResult    *result,

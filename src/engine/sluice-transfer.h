@@ -35,6 +35,9 @@ void            sluice_transfer_run_async  (SluiceTransfer     *self,
                                             gpointer            user_data);
 /* On failure, *retryable says whether trying again may help, and
  * *retry_after_us is the server's Retry-After as a delay (or -1). */
+/* Stops the attempt: it reports a cancellation (from an idle while it
+ * reads, so the caller is not re-entered). */
+void            sluice_transfer_cancel     (SluiceTransfer     *self);
 gboolean        sluice_transfer_run_finish (SluiceTransfer     *self,
                                             GAsyncResult       *result,
                                             gboolean           *retryable,
