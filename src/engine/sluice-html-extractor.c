@@ -822,6 +822,25 @@ unfinished_tag_length (const guint8 *data,
   return 0;
 }
 
+/* The bytes held back last time (*pending) followed by data, len bytes:
+ * data itself when nothing was held, else the pending buffer with data
+ * appended, handed over to *joined (and *pending starts anew). */
+static const guint8 *
+join_pending (GByteArray   **pending,
+              GByteArray   **joined,
+              const guint8  *data,
+              gsize         *len)
+{
+  if ((*pending)->len == 0)
+    return data;
+  if (*len > 0)
+    g_byte_array_append (*pending, data, *len);
+  *joined = g_steal_pointer (pending);
+  *pending = g_byte_array_new ();
+  *len = (*joined)->len;
+  return (*joined)->data;
+}
+
 /* libxml2 2.9's push parser decides whether "</" ends a <script> or
  * <style> from the bytes it has: a chunk ending in "</sty" reads as text,
  * and so does the rest of the document after it.  So no push ends inside
@@ -838,16 +857,7 @@ parser_push (SluiceHtmlExtractor *self,
   if (len == 0)
     return;
 
-  if (self->tail->len > 0)
-    {
-      joined = g_byte_array_sized_new (self->tail->len + len);
-      g_byte_array_append (joined, self->tail->data, self->tail->len);
-      g_byte_array_append (joined, (const guint8 *) data, len);
-      g_byte_array_set_size (self->tail, 0);
-      data = (const char *) joined->data;
-      len = joined->len;
-    }
-
+  data = (const char *) join_pending (&self->tail, &joined, (const guint8 *) data, &len);
   keep = unfinished_tag_length ((const guint8 *) data, len);
   parser_push_held (self, data, len - keep);
   if (keep > 0)
@@ -980,15 +990,7 @@ decode (SluiceHtmlExtractor *self,
   g_autoptr(GByteArray) joined = NULL;
   gsize used;
 
-  if (self->carry->len > 0)
-    {
-      if (len > 0)
-        g_byte_array_append (self->carry, data, len);
-      joined = g_steal_pointer (&self->carry);
-      self->carry = g_byte_array_new ();
-      data = joined->data;
-      len = joined->len;
-    }
+  data = join_pending (&self->carry, &joined, data, &len);
 
   if (self->iconv == (GIConv) -1)
     used = decode_utf8 (self, data, len, at_eof);
