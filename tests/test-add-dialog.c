@@ -763,9 +763,6 @@ test_add_dialog_screenshot (void)
   g_autoptr(GSettings) settings = new_settings ();
   g_autofree char *folder = g_build_filename (g_get_home_dir (), "Downloads", "Talks", NULL);
   g_autofree char *long_text = make_url_lines (0, 20000);
-  g_autofree char *png = NULL;
-  g_autofree char *empty_png = NULL;
-  g_autofree char *long_png = NULL;
   SluiceAddDialog *dialog;
 
   g_settings_set_string (settings, "download-folder", folder);
@@ -773,8 +770,7 @@ test_add_dialog_screenshot (void)
   gtk_window_set_default_size (GTK_WINDOW (dialog), 640, 600);
   test_ui_present_and_wait (GTK_WINDOW (dialog));
   test_ui_settle (300);
-  empty_png = test_ui_save_screenshot (GTK_WIDGET (dialog), "add-dialog-empty.png");
-  g_test_message ("screenshot: %s", empty_png);
+  test_ui_save_screenshot (GTK_WIDGET (dialog), "add-dialog-empty.png");
 
   sluice_add_dialog_set_text (dialog,
                               "# Conference recordings, day 2\n"
@@ -793,15 +789,13 @@ test_add_dialog_screenshot (void)
   gtk_expander_set_expanded (GTK_EXPANDER (test_ui_get_by_id (dialog, "refused_expander")), TRUE);
   test_ui_settle (500);
 
-  png = test_ui_save_screenshot (GTK_WIDGET (dialog), "add-dialog.png");
-  g_test_message ("screenshot: %s", png);
+  test_ui_save_screenshot (GTK_WIDGET (dialog), "add-dialog.png");
 
   sluice_add_dialog_set_kind (dialog, SLUICE_TASK_KIND_SCRAPE);
   sluice_add_dialog_set_text (dialog, long_text);
   wait_for_parse (dialog);
   test_ui_settle (500);
-  long_png = test_ui_save_screenshot (GTK_WIDGET (dialog), "add-dialog-long.png");
-  g_test_message ("screenshot: %s", long_png);
+  test_ui_save_screenshot (GTK_WIDGET (dialog), "add-dialog-long.png");
 
   gtk_window_destroy (GTK_WINDOW (dialog));
   g_settings_reset (settings, "download-folder");

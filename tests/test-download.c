@@ -23,11 +23,7 @@ fixture_set_up (Fixture       *f,
 {
   f->server = test_server_new ();
   f->dir = test_make_temp_dir ();
-  f->scheduler = g_object_new (SLUICE_TYPE_SCHEDULER,
-                               "download-directory", f->dir,
-                               "retry-delay", 0.01,
-                               "timeout", 10,
-                               NULL);
+  f->scheduler = test_scheduler_new (f->dir, 10);
 }
 
 static void

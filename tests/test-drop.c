@@ -11,8 +11,6 @@
  */
 #include "config.h"
 
-#include <adwaita.h>
-
 #include "sluice-add-dialog.h"
 #include "sluice-window.h"
 #include "test-ui-utils.h"
@@ -35,19 +33,17 @@ window_drop_target (SluiceWindow *window)
   g_assert_not_reached ();
 }
 
+static gboolean
+is_shown_add_dialog (GtkWindow     *window,
+                     gconstpointer  data)
+{
+  return SLUICE_IS_ADD_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window));
+}
+
 static SluiceAddDialog *
 find_add_dialog (void)
 {
-  GListModel *toplevels = gtk_window_get_toplevels ();  /* transfer none */
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
-
-      if (SLUICE_IS_ADD_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
-        return SLUICE_ADD_DIALOG (window);
-    }
-  return NULL;
+  return SLUICE_ADD_DIALOG (test_ui_find_toplevel (is_shown_add_dialog, NULL));
 }
 
 /* Emits "drop" as GTK does when the drag ends over the window. */
@@ -136,7 +132,7 @@ test_drop_uri_list_and_file (Fixture       *f,
   sluice_add_dialog_set_directory (dialog, f->dir);
   gtk_widget_activate_action (GTK_WIDGET (dialog), "dialog.add", NULL);
   TEST_RUN_UNTIL (g_list_model_get_n_items (G_LIST_MODEL (f->scheduler)) == 2, 5000);
-  TEST_RUN_UNTIL (!sluice_scheduler_get_busy (f->scheduler), 10000);
+  test_run_until_scheduler_idle (f->scheduler, 10000);
   g_assert_cmpuint (sluice_scheduler_get_n_done (f->scheduler), ==, 2);
   for (guint i = 0; i < 2; i++)
     {
@@ -181,18 +177,11 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autofree char *data_home = test_make_temp_dir ();
-  int status;
-
-  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
+  test_ui_init (&argc, &argv);
 
   g_test_add ("/drop/text", Fixture, NULL, test_window_fixture_set_up, test_drop_text, test_window_fixture_tear_down);
   g_test_add ("/drop/uri-list-and-file", Fixture, NULL, test_window_fixture_set_up, test_drop_uri_list_and_file, test_window_fixture_tear_down);
   g_test_add ("/drop/refused", Fixture, NULL, test_window_fixture_set_up, test_drop_refused, test_window_fixture_tear_down);
 
-  status = g_test_run ();
-  test_remove_tree (data_home);
-  return status;
+  return test_ui_run ();
 }

@@ -51,12 +51,8 @@ fixture_set_up (Fixture       *f,
   f->dir = test_make_temp_dir ();
   f->batch_dir = test_make_temp_dir ();
   f->batch = g_ptr_array_new ();
-  f->scheduler = g_object_new (SLUICE_TYPE_SCHEDULER,
-                               "download-directory", f->dir,
-                               "retry-delay", 0.01,
-                               "timeout", 5,
-                               "max-retries", 2,
-                               NULL);
+  f->scheduler = test_scheduler_new (f->dir, 5);
+  sluice_scheduler_set_max_retries (f->scheduler, 2);
 }
 
 static void
@@ -93,10 +89,7 @@ static SluiceTask *
 add_url (Fixture    *f,
          const char *url)
 {
-  SluiceTask *task = sluice_scheduler_add (f->scheduler, url, SLUICE_TASK_KIND_DOWNLOAD);
-
-  g_assert_nonnull (task);
-  return task;
+  return test_add_url (f->scheduler, url, SLUICE_TASK_KIND_DOWNLOAD);
 }
 
 /* Three healthy tasks on 127.0.0.2, into batch_dir. */
@@ -148,6 +141,18 @@ run_until_idle (Fixture *f,
                 guint    timeout_ms)
 {
   test_run_until_scheduler_idle (f->scheduler, timeout_ms);
+}
+
+/* TRUE in the subprocess, which is to run the test's body; in the test
+ * itself, runs that subprocess, asserts it passed and returns FALSE. */
+static gboolean
+in_subprocess (void)
+{
+  if (g_test_subprocess ())
+    return TRUE;
+  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+  return FALSE;
 }
 
 static gint
@@ -1065,37 +1070,33 @@ static void
 test_disk_full (Fixture       *f,
                 gconstpointer  data)
 {
-  if (g_test_subprocess ())
-    {
-      struct rlimit limit = { 64 * 1024, 64 * 1024 };
-      g_autofree char *message = NULL;
-      g_autofree char *part = NULL;
-      SluiceTask *task, *small;
+  struct rlimit limit = { 64 * 1024, 64 * 1024 };
+  g_autofree char *message = NULL;
+  g_autofree char *part = NULL;
+  SluiceTask *task, *small;
 
-      g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &limit), ==, 0);
-      signal (SIGXFSZ, SIG_IGN);
+  if (!in_subprocess ())
+    return;
 
-      task = add (f, "/bytes/1000000");
-      small = add (f, "/bytes/1000");
-      add_batch (f);
-      run_until_idle (f, 10000);
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &limit), ==, 0);
+  signal (SIGXFSZ, SIG_IGN);
 
-      part = g_build_filename (f->dir, "1000000.part", NULL);
-      message = g_strdup_printf ("The disk is full: could not write “%s”", part);
-      assert_task (task, SLUICE_TASK_STATE_FAILED, "disk", message);
-      /* Not retried: the disk will not have room a second later. */
-      g_assert_cmpuint (sluice_task_get_attempt (task), ==, 1);
-      g_assert_null (sluice_task_get_path (task));
-      /* No final file, no .part; the small file of the batch is whole. */
-      assert_dir (f->dir, "1000");
-      assert_task (small, SLUICE_TASK_STATE_DONE, "none", NULL);
-      g_assert_true (test_file_has_pattern (sluice_task_get_path (small), 1000));
-      assert_batch_done (f);
-      return;
-    }
+  task = add (f, "/bytes/1000000");
+  small = add (f, "/bytes/1000");
+  add_batch (f);
+  run_until_idle (f, 10000);
 
-  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
-  g_test_trap_assert_passed ();
+  part = g_build_filename (f->dir, "1000000.part", NULL);
+  message = g_strdup_printf ("The disk is full: could not write “%s”", part);
+  assert_task (task, SLUICE_TASK_STATE_FAILED, "disk", message);
+  /* Not retried: the disk will not have room a second later. */
+  g_assert_cmpuint (sluice_task_get_attempt (task), ==, 1);
+  g_assert_null (sluice_task_get_path (task));
+  /* No final file, no .part; the small file of the batch is whole. */
+  assert_dir (f->dir, "1000");
+  assert_task (small, SLUICE_TASK_STATE_DONE, "none", NULL);
+  g_assert_true (test_file_has_pattern (sluice_task_get_path (small), 1000));
+  assert_batch_done (f);
 }
 
 /* A download folder that cannot be written: one that does not exist, and
@@ -1838,8 +1839,7 @@ test_lifecycle_cancel_each_stage (Fixture       *f,
   /* Connecting: a server that never answers. */
   connecting = add_url (f, silent);
   g_assert_cmpint (sluice_task_get_state (connecting), ==, SLUICE_TASK_STATE_CONNECTING);
-  g_usleep (100 * 1000);
-  g_main_context_iteration (NULL, FALSE);
+  TEST_RUN_UNTIL (test_server_get_silent_connection_count (f->server) > 0, 5000);
   sluice_task_cancel (connecting);
   assert_cancelled_without_files (f, connecting);
 
@@ -1901,31 +1901,21 @@ static void
 test_lifecycle_cancel_when_running (Fixture       *f,
                                     gconstpointer  data)
 {
-  if (g_test_subprocess ())
-    {
-      run_cancel_from_notify (f, "notify::state", "running");
-      return;
-    }
   /* (Until c304eac, _sluice_task_set_state() ran the handlers before
    * the scheduler counted the change: CANCELLED counted twice, RUNNING
    * below zero, and the scheduler busy for ever.) */
-  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
-  g_test_trap_assert_passed ();
+  if (in_subprocess ())
+    run_cancel_from_notify (f, "notify::state", "running");
 }
 
 static void
 test_lifecycle_cancel_when_renamed (Fixture       *f,
                                     gconstpointer  data)
 {
-  if (g_test_subprocess ())
-    {
-      run_cancel_from_notify (f, "notify::sha256", "sha256");
-      return;
-    }
   /* (Until 8323c95 the cancel freed final_path under
    * sluice_download_finish(), which then crashed in g_str_hash (NULL).) */
-  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
-  g_test_trap_assert_passed ();
+  if (in_subprocess ())
+    run_cancel_from_notify (f, "notify::sha256", "sha256");
 }
 
 
@@ -1970,16 +1960,11 @@ static void
 test_lifecycle_retry_from_finished_then_cancel (Fixture       *f,
                                                 gconstpointer  data)
 {
-  if (g_test_subprocess ())
-    {
-      run_retry_then_cancel (f);
-      return;
-    }
   /* (Until c304eac, on_transfer_done() cleared the new attempt's
    * cancellable after the handler had started it: the cancel could not
    * stop the transfer, which wrote on into the aborted sink.) */
-  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
-  g_test_trap_assert_passed ();
+  if (in_subprocess ())
+    run_retry_then_cancel (f);
 }
 
 /* Cancel a running download and retry it at once, before the cancelled
@@ -2010,15 +1995,10 @@ static void
 test_lifecycle_cancel_then_retry (Fixture       *f,
                                   gconstpointer  data)
 {
-  if (g_test_subprocess ())
-    {
-      run_cancel_then_retry (f);
-      return;
-    }
   /* (Until c304eac, the old attempt's callback treated the new attempt as
    * its own: "failed" on the way, its sink aborted.) */
-  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
-  g_test_trap_assert_passed ();
+  if (in_subprocess ())
+    run_cancel_then_retry (f);
 }
 
 /* Cancel-all over 10,000 tasks in every state at once: running, waiting

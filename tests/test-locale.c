@@ -43,40 +43,19 @@ locale_unavailable (void)
   return TRUE;
 }
 
-static GtkWidget *
-find_status_page (GtkWidget *root)
+static gboolean
+is_shown_status_page (GtkWidget     *widget,
+                      gconstpointer  data)
 {
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (ADW_IS_STATUS_PAGE (child) && gtk_widget_get_mapped (child))
-        return child;
-      found = find_status_page (child);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return ADW_IS_STATUS_PAGE (widget) && gtk_widget_get_mapped (widget);
 }
 
-static GtkWidget *
-find_button_with_label (GtkWidget  *root,
-                        const char *label)
+static gboolean
+is_shown_button_with_label (GtkWidget     *widget,
+                            gconstpointer  label)
 {
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_BUTTON (child) && gtk_widget_get_mapped (child) &&
-          g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0)
-        return child;
-      found = find_button_with_label (child, label);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return GTK_IS_BUTTON (widget) && gtk_widget_get_mapped (widget) &&
+         g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
 }
 
 /* The catalogue itself: a plain string, a plural and a context. */
@@ -117,16 +96,16 @@ test_window_in_german (void)
   window = open_window (1000, 640);
 
   /* An empty batch shows its status page, in German. */
-  page = find_status_page (GTK_WIDGET (window));
+  page = test_ui_find (GTK_WIDGET (window), is_shown_status_page, NULL);
   g_assert_nonnull (page);
   g_test_message ("empty page: „%s“ — %s",
                   adw_status_page_get_title (ADW_STATUS_PAGE (page)),
                   adw_status_page_get_description (ADW_STATUS_PAGE (page)));
   g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (page)), ==, EMPTY_TITLE_DE);
   g_assert_nonnull (strstr (adw_status_page_get_description (ADW_STATUS_PAGE (page)), "Strg+V"));
-  g_assert_nonnull (find_button_with_label (page, ADD_BUTTON_DE));
+  g_assert_nonnull (test_ui_find (page, is_shown_button_with_label, ADD_BUTTON_DE));
 
-  g_free (test_ui_save_screenshot (GTK_WIDGET (window), "screenshot-de.png"));
+  test_ui_save_screenshot (GTK_WIDGET (window), "screenshot-de.png");
 
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -173,10 +152,10 @@ test_batch_in_german (void)
   g_assert_true (test_ui_shows_text (GTK_WIDGET (window), "Fortschritt"));
   g_assert_true (test_ui_shows_text (GTK_WIDGET (window), "Fehlgeschlagen"));
   g_assert_true (test_ui_shows_text (GTK_WIDGET (window), "Lädt herunter"));
-  g_free (test_ui_save_screenshot (GTK_WIDGET (window), "screenshot-de-batch.png"));
+  test_ui_save_screenshot (GTK_WIDGET (window), "screenshot-de-batch.png");
 
   sluice_scheduler_cancel_all (scheduler);
-  TEST_RUN_UNTIL (!sluice_scheduler_get_busy (scheduler), 10000);
+  test_run_until_scheduler_idle (scheduler, 10000);
   sluice_scheduler_remove_finished (scheduler);
   gtk_window_destroy (GTK_WINDOW (window));
   test_server_free (server);
@@ -202,7 +181,7 @@ test_add_dialog_in_german (void)
   g_assert_cmpstr (gtk_window_get_title (dialog), ==, "URLs hinzufügen");
   /* The summary of the pasted lines uses two plurals. */
   TEST_RUN_UNTIL (test_ui_shows_text (GTK_WIDGET (dialog), "2 URLs · 1 abgelehnt"), 5000);
-  g_free (test_ui_save_screenshot (GTK_WIDGET (dialog), "screenshot-de-add.png"));
+  test_ui_save_screenshot (GTK_WIDGET (dialog), "screenshot-de-add.png");
   gtk_window_destroy (dialog);
 
   gtk_window_destroy (GTK_WINDOW (window));

@@ -21,11 +21,7 @@ fixture_set_up (Fixture       *f,
 {
   f->server = test_server_new ();
   f->dir = test_make_temp_dir ();
-  f->scheduler = g_object_new (SLUICE_TYPE_SCHEDULER,
-                               "download-directory", f->dir,
-                               "retry-delay", 0.01,
-                               "timeout", 10,
-                               NULL);
+  f->scheduler = test_scheduler_new (f->dir, 10);
 }
 
 static void
@@ -54,10 +50,8 @@ add_for_host (Fixture    *f,
               const char *path)
 {
   g_autofree char *url = test_server_url_for_host (f->server, host, path);
-  SluiceTask *task = sluice_scheduler_add (f->scheduler, url, SLUICE_TASK_KIND_DOWNLOAD);
 
-  g_assert_nonnull (task);
-  return task;
+  return test_add_url (f->scheduler, url, SLUICE_TASK_KIND_DOWNLOAD);
 }
 
 static void

@@ -49,7 +49,7 @@ scrape (Fixture    *f,
 
   g_assert_nonnull (task);
   TEST_RUN_UNTIL (sluice_task_is_finished (task), 20000);
-  TEST_RUN_UNTIL (!sluice_scheduler_get_busy (f->scheduler), 5000);
+  test_run_until_scheduler_idle (f->scheduler, 5000);
   return task;
 }
 

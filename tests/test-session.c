@@ -58,11 +58,7 @@ fixture_tear_down (Fixture       *f,
 static SluiceScheduler *
 new_scheduler (Fixture *f)
 {
-  return g_object_new (SLUICE_TYPE_SCHEDULER,
-                       "download-directory", f->dir,
-                       "retry-delay", 0.01,
-                       "timeout", 10,
-                       NULL);
+  return test_scheduler_new (f->dir, 10);
 }
 
 static SluiceTask *
@@ -264,22 +260,6 @@ test_round_trip (Fixture       *f,
   g_assert_finalize_object (g_steal_pointer (&b));
 }
 
-static TestRequest *
-last_request_for (TestServer *server,
-                  const char *path_prefix)
-{
-  GPtrArray *requests = test_server_get_requests (server);
-
-  for (guint i = requests->len; i > 0; i--)
-    {
-      TestRequest *request = g_ptr_array_index (requests, i - 1);
-
-      if (g_str_has_prefix (request->path, path_prefix))
-        return request;
-    }
-  return NULL;
-}
-
 /* Quitting keeps the .part files of running downloads and of downloads
  * waiting to retry; the next session resumes them with Range. */
 static void
@@ -345,7 +325,7 @@ test_resume_after_quit (Fixture       *f,
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       SluiceTask *task = task_at (b, i);
-      TestRequest *request = last_request_for (f->server, cases[i].prefix);
+      TestRequest *request = test_server_get_last_request (f->server, cases[i].prefix);
       g_autofree char *sha = test_pattern_sha256 (cases[i].size);
       const char *range;
       guint64 offset;
@@ -368,7 +348,7 @@ test_resume_after_quit (Fixture       *f,
     }
   /* One request each: resumed, not started over. */
   g_assert_cmpuint (test_server_get_requests (f->server)->len, ==, G_N_ELEMENTS (cases));
-  g_assert_cmpstr (soup_message_headers_get_one (last_request_for (f->server, "/reset")->headers, "Range"),
+  g_assert_cmpstr (soup_message_headers_get_one (test_server_get_last_request (f->server, "/reset")->headers, "Range"),
                    ==, "bytes=50000-");
   g_assert_cmpuint (test_count_files (f->dir, ".part"), ==, 0);
   g_assert_cmpuint (test_count_files (f->dir, NULL), ==, 3);
@@ -1129,7 +1109,7 @@ test_headless_session (Fixture       *f,
   g_assert_cmpuint (count_lines (f->out), ==, 1);
   g_assert_true (test_file_has_pattern (path, 60000));
   g_assert_cmpuint (test_count_files (f->dir, ".part"), ==, 0);
-  request = last_request_for (f->server, "/range");
+  request = test_server_get_last_request (f->server, "/range");
   g_assert_nonnull (soup_message_headers_get_one (request->headers, "Range"));
   g_assert_cmpuint (test_server_get_request_count (f->server, NULL), ==, 1);
 

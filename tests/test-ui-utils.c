@@ -4,11 +4,38 @@
  */
 #include "config.h"
 
+#include <adwaita.h>
+
 #include "sluice-application.h"
 #include "sluice-task-columns.h"
 #include "sluice-window.h"
 #include "test-ui-utils.h"
 #include "test-utils.h"
+
+/* The data dir of test_ui_init (), removed by test_ui_run (). */
+static char *data_home;
+
+void
+test_ui_init (int    *argc,
+              char ***argv)
+{
+  /* A data dir of our own, before anything reads it: the application's
+   * session file must neither leak in from a user nor persist between runs. */
+  data_home = test_make_temp_dir ();
+  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
+  gtk_test_init (argc, argv, NULL);
+  adw_init ();
+}
+
+int
+test_ui_run (void)
+{
+  int status = g_test_run ();
+
+  test_remove_tree (data_home);
+  g_clear_pointer (&data_home, g_free);
+  return status;
+}
 
 static gboolean
 window_has_drawn (gpointer data)
@@ -69,7 +96,7 @@ on_after_paint (GdkFrameClock *clock,
   shot->saved = TRUE;
 }
 
-char *
+void
 test_ui_save_screenshot (GtkWidget  *widget,
                          const char *name)
 {
@@ -83,14 +110,14 @@ test_ui_save_screenshot (GtkWidget  *widget,
   TEST_RUN_UNTIL (shot.saved, 5000);
   g_signal_handler_disconnect (clock, id);
   g_test_message ("screenshot: %s", shot.path);
-  return shot.path;
+  g_free (shot.path);
 }
 
 /* Depth-first, first match. */
-static GtkWidget *
-find_widget (GtkWidget *root,
-             gboolean (*match) (GtkWidget *widget, gconstpointer data),
-             gconstpointer data)
+GtkWidget *
+test_ui_find (GtkWidget      *root,
+              gboolean      (*match) (GtkWidget *widget, gconstpointer data),
+              gconstpointer   data)
 {
   for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
        child = gtk_widget_get_next_sibling (child))
@@ -99,9 +126,25 @@ find_widget (GtkWidget *root,
 
       if (match (child, data))
         return child;
-      found = find_widget (child, match, data);
+      found = test_ui_find (child, match, data);
       if (found != NULL)
         return found;
+    }
+  return NULL;
+}
+
+GtkWindow *
+test_ui_find_toplevel (gboolean      (*match) (GtkWindow *window, gconstpointer data),
+                       gconstpointer   data)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();  /* transfer none */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (match (window, data))
+        return window;  /* the list of toplevels keeps it */
     }
   return NULL;
 }
@@ -126,7 +169,7 @@ GtkWidget *
 test_ui_find_button (GtkWidget  *root,
                      const char *tooltip)
 {
-  return find_widget (root, is_button_with_tooltip, tooltip);
+  return test_ui_find (root, is_button_with_tooltip, tooltip);
 }
 
 gboolean
@@ -152,7 +195,7 @@ GtkWidget *
 test_ui_find_of_type (GtkWidget *root,
                       GType      type)
 {
-  return find_widget (root, is_of_type, GSIZE_TO_POINTER (type));
+  return test_ui_find (root, is_of_type, GSIZE_TO_POINTER (type));
 }
 
 static gboolean
@@ -166,7 +209,7 @@ GtkWidget *
 test_ui_find_by_id (GtkWidget  *root,
                     const char *id)
 {
-  return find_widget (root, has_id, id);
+  return test_ui_find (root, has_id, id);
 }
 
 GtkWidget *
@@ -198,7 +241,7 @@ gboolean
 test_ui_shows_text (GtkWidget  *root,
                     const char *text)
 {
-  return find_widget (root, shows_text, text) != NULL;
+  return test_ui_find (root, shows_text, text) != NULL;
 }
 
 /* One application per test program, as in real life: windows come and go,
@@ -251,7 +294,7 @@ test_window_fixture_tear_down (TestWindowFixture *f,
   if (f->window != NULL)
     gtk_widget_activate_action (GTK_WIDGET (f->window), "win.cancel-all", NULL);
   sluice_scheduler_cancel_all (f->scheduler);
-  TEST_RUN_UNTIL (!sluice_scheduler_get_busy (f->scheduler), 10000);
+  test_run_until_scheduler_idle (f->scheduler, 10000);
   sluice_scheduler_remove_finished (f->scheduler);
   g_object_set (f->scheduler, "max-concurrent", 8, "max-retries", 3, NULL);
   if (f->window != NULL)

@@ -12,15 +12,31 @@
 
 G_BEGIN_DECLS
 
+/* The start of a UI test program's main(): a data dir of its own
+ * (XDG_DATA_HOME, a temporary directory), GTK and libadwaita. */
+void       test_ui_init             (int        *argc,
+                                     char     ***argv);
+/* Runs the tests, removes that data dir; returns g_test_run()'s status. */
+int        test_ui_run              (void);
+
 /* Presents the window and runs the loop until it is mapped with a size. */
 void       test_ui_present_and_wait (GtkWindow  *window);
 /* Runs the main loop for ms milliseconds: layout, paint, timers. */
 void       test_ui_settle           (guint       ms);
 /* Renders the widget, right after a frame was painted (a live table
  * relayouts often, and mid-layout it renders nothing), into a PNG in the
- * build directory; returns its path. */
-char      *test_ui_save_screenshot  (GtkWidget  *widget,
+ * build directory, and logs its path. */
+void       test_ui_save_screenshot  (GtkWidget  *widget,
                                      const char *name);
+
+/* The first descendant of root (depth-first, root itself excluded) that
+ * match() accepts, or NULL. */
+GtkWidget *test_ui_find             (GtkWidget      *root,
+                                     gboolean      (*match) (GtkWidget *widget, gconstpointer data),
+                                     gconstpointer   data);
+/* The first toplevel window that match() accepts, or NULL. */
+GtkWindow *test_ui_find_toplevel    (gboolean      (*match) (GtkWindow *window, gconstpointer data),
+                                     gconstpointer   data);
 
 /* Widgets found the way a screen reader finds them. */
 GtkWidget *test_ui_find_button      (GtkWidget  *root,

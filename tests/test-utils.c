@@ -484,6 +484,25 @@ query_string (GHashTable *query,
   return query != NULL ? g_hash_table_lookup (query, name) : NULL;
 }
 
+/* Pattern bytes per SLOW_TICK_MS for rate bytes a second; 0 (rate 0)
+ * means no trickle. */
+static gsize
+rate_tick (guint64 rate)
+{
+  return rate > 0 ? (gsize) MAX (rate * SLOW_TICK_MS / 1000, 1) : 0;
+}
+
+/* Counts one more request of key; returns how many there were so far. */
+static guint
+count_key_request (TestServer *server,
+                   const char *key)
+{
+  guint count = GPOINTER_TO_UINT (g_hash_table_lookup (server->retry_counts, key)) + 1;
+
+  g_hash_table_insert (server->retry_counts, g_strdup (key), GUINT_TO_POINTER (count));
+  return count;
+}
+
 static gboolean
 valid_header_value (const char *value)
 {
@@ -783,8 +802,7 @@ slow_handler (SoupServer        *soup,
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 "Content-Type", "application/octet-stream");
-  serve_pattern (user_data, msg, 0, (goffset) n, FALSE,
-                 (gsize) MAX (rate * SLOW_TICK_MS / 1000, 1));
+  serve_pattern (user_data, msg, 0, (goffset) n, FALSE, rate_tick (rate));
 }
 
 static void
@@ -962,7 +980,6 @@ retry_after_handler (SoupServer        *soup,
   const char *key = query_string (query, "key");
   g_autofree char *value = NULL;
   guint64 times, status;
-  guint count;
 
   if (argument != NULL && *argument != '\0')
     value = g_uri_unescape_string (argument, NULL);
@@ -979,10 +996,7 @@ retry_after_handler (SoupServer        *soup,
   if (key == NULL)
     key = path;
 
-  count = GPOINTER_TO_UINT (g_hash_table_lookup (server->retry_counts, key)) + 1;
-  g_hash_table_insert (server->retry_counts, g_strdup (key), GUINT_TO_POINTER (count));
-
-  if (count <= times)
+  if (count_key_request (server, key) <= times)
     {
       respond_text (msg, (guint) status, "try again later\n");
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
@@ -1019,8 +1033,7 @@ range_handler (SoupServer        *soup,
   if (etag == NULL)
     etag = default_etag = g_strdup_printf ("range-%" G_GUINT64_FORMAT, n);
 
-  serve_pattern_with_ranges (user_data, msg, (goffset) n, etag,
-                             rate > 0 ? (gsize) MAX (rate * SLOW_TICK_MS / 1000, 1) : 0);
+  serve_pattern_with_ranges (user_data, msg, (goffset) n, etag, rate_tick (rate));
 }
 
 static void
@@ -1380,7 +1393,7 @@ short_handler (SoupServer        *soup,
     }
 
   tag = g_strdup_printf ("short-%" G_GUINT64_FORMAT, total);
-  tick = rate > 0 ? (gsize) MAX (rate * SLOW_TICK_MS / 1000, 1) : 0;
+  tick = rate_tick (rate);
   if (etag && soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Range") != NULL)
     {
       serve_pattern_with_ranges (server, msg, (goffset) total, tag, tick);
@@ -1389,10 +1402,8 @@ short_handler (SoupServer        *soup,
   if (query_string (query, "once") != NULL)
     {
       g_autofree char *key = g_strdup_printf ("short %s", query_string (query, "once"));
-      guint count = GPOINTER_TO_UINT (g_hash_table_lookup (server->retry_counts, key)) + 1;
 
-      g_hash_table_insert (server->retry_counts, g_strdup (key), GUINT_TO_POINTER (count));
-      if (count > 1)
+      if (count_key_request (server, key) > 1)
         {
           serve_pattern_with_ranges (server, msg, (goffset) total, tag, tick);
           return;
@@ -1589,8 +1600,7 @@ content_range_wrong_handler (SoupServer        *soup,
     }
 
   count_key = g_strdup_printf ("content-range-wrong %s", key != NULL ? key : path);
-  count = GPOINTER_TO_UINT (g_hash_table_lookup (server->retry_counts, count_key)) + 1;
-  g_hash_table_insert (server->retry_counts, g_strdup (count_key), GUINT_TO_POINTER (count));
+  count = count_key_request (server, count_key);
 
   if (soup_message_headers_get_one (request, "Range") != NULL)
     {
@@ -1844,6 +1854,14 @@ silent_stop (TestServer *server)
   for (guint i = 0; i < server->silent_connections->len; i++)
     g_io_stream_close (g_ptr_array_index (server->silent_connections, i), NULL, NULL);
   g_clear_pointer (&server->silent_connections, g_ptr_array_unref);
+}
+
+guint
+test_server_get_silent_connection_count (TestServer *server)
+{
+  g_return_val_if_fail (server != NULL, 0);
+
+  return server->silent_connections != NULL ? server->silent_connections->len : 0;
 }
 
 char *
@@ -2355,6 +2373,28 @@ test_count_files (const char *dir,
   return n;
 }
 
+SluiceScheduler *
+test_scheduler_new (const char *download_dir,
+                    guint       timeout_seconds)
+{
+  return g_object_new (SLUICE_TYPE_SCHEDULER,
+                       "download-directory", download_dir,
+                       "retry-delay", 0.01,
+                       "timeout", timeout_seconds,
+                       NULL);
+}
+
+SluiceTask *
+test_add_url (SluiceScheduler *scheduler,
+              const char      *url,
+              SluiceTaskKind   kind)
+{
+  SluiceTask *task = sluice_scheduler_add (scheduler, url, kind);
+
+  g_assert_nonnull (task);
+  return task;
+}
+
 SluiceTask *
 test_add_task (SluiceScheduler *scheduler,
                TestServer      *server,
@@ -2362,21 +2402,6 @@ test_add_task (SluiceScheduler *scheduler,
                SluiceTaskKind   kind)
 {
   g_autofree char *url = test_server_url (server, path);
-  SluiceTask *task = sluice_scheduler_add (scheduler, url, kind);
 
-  g_assert_nonnull (task);
-  return task;
-}
-
-static gboolean
-scheduler_idle (gpointer data)
-{
-  return !sluice_scheduler_get_busy (SLUICE_SCHEDULER (data));
-}
-
-void
-test_run_until_scheduler_idle (SluiceScheduler *scheduler,
-                               guint            timeout_ms)
-{
-  test_run_until (scheduler_idle, scheduler, timeout_ms, "the scheduler to finish");
+  return test_add_url (scheduler, url, kind);
 }

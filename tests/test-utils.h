@@ -105,6 +105,8 @@ char        *test_server_url_for_host             (TestServer  *server,
  * or writes a byte (opened on first use, closed by test_server_free). */
 char        *test_server_silent_url               (TestServer  *server,
                                                    const char  *path_and_query);
+/* How many connections the silent port has accepted (and holds). */
+guint        test_server_get_silent_connection_count (TestServer *server);
 
 /* prefix NULL means every request.  Prefix is "/slow", "/bytes", … */
 guint        test_server_get_request_count        (TestServer  *server,
@@ -172,13 +174,22 @@ void         test_remove_tree                     (const char  *path);
 guint        test_count_files                     (const char  *dir,
                                                    const char  *suffix);
 
+/* A scheduler downloading into download_dir, retrying after 10 ms, giving
+ * up on a silent server after timeout_seconds. */
+SluiceScheduler *test_scheduler_new               (const char      *download_dir,
+                                                   guint            timeout_seconds);
+/* Adds url as a task (transfer none: the scheduler keeps it). */
+SluiceTask  *test_add_url                         (SluiceScheduler *scheduler,
+                                                   const char      *url,
+                                                   SluiceTaskKind   kind);
 /* Adds the server's path as a task (transfer none: the scheduler keeps it). */
 SluiceTask  *test_add_task                        (SluiceScheduler *scheduler,
                                                    TestServer      *server,
                                                    const char      *path,
                                                    SluiceTaskKind   kind);
-/* Runs the main loop until the scheduler is no longer busy. */
-void         test_run_until_scheduler_idle        (SluiceScheduler *scheduler,
-                                                   guint            timeout_ms);
+/* Runs the main loop until the scheduler is no longer busy; a macro, so a
+ * time-out names the caller's line. */
+#define test_run_until_scheduler_idle(scheduler, timeout_ms)                  \
+  TEST_RUN_UNTIL (!sluice_scheduler_get_busy (scheduler), timeout_ms)
 
 G_END_DECLS

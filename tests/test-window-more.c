@@ -35,7 +35,7 @@ test_export_and_import (Fixture       *f,
 
   sluice_scheduler_set_max_retries (f->scheduler, 0);
   test_window_add_urls (f, SLUICE_TASK_KIND_DOWNLOAD, "/bytes/100", "/status/404", NULL);
-  TEST_RUN_UNTIL (!sluice_scheduler_get_busy (f->scheduler), 5000);
+  test_run_until_scheduler_idle (f->scheduler, 5000);
 
   /* Only the failed row is shown: only it is exported. */
   sluice_window_set_filter (f->window, "failed");
@@ -62,20 +62,12 @@ test_export_and_import (Fixture       *f,
   gtk_window_destroy (dialog);
 }
 
-static GtkWindow *
-find_toplevel_titled (const char *title)
+static gboolean
+is_message_dialog_titled (GtkWindow     *window,
+                          gconstpointer  title)
 {
-  GListModel *toplevels = gtk_window_get_toplevels ();  /* transfer none */
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (window) &&
-          g_strcmp0 (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (window)), title) == 0)
-        return window;
-    }
-  return NULL;
+  return ADW_IS_MESSAGE_DIALOG (window) &&
+         g_strcmp0 (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (window)), title) == 0;
 }
 
 /* Closing with unfinished tasks asks first; "Stop and Quit" stops them,
@@ -95,7 +87,7 @@ test_close_asks_first (Fixture       *f,
   g_object_add_weak_pointer (G_OBJECT (f->window), (gpointer *) &f->window);
 
   gtk_window_close (GTK_WINDOW (f->window));
-  TEST_RUN_UNTIL ((dialog = find_toplevel_titled ("Stop Transfers and Quit?")) != NULL, 5000);
+  TEST_RUN_UNTIL ((dialog = test_ui_find_toplevel (is_message_dialog_titled, "Stop Transfers and Quit?")) != NULL, 5000);
   g_assert_nonnull (f->window);
   g_assert_cmpint (sluice_task_get_state (task), ==, SLUICE_TASK_STATE_RUNNING);
 
@@ -109,7 +101,7 @@ test_close_asks_first (Fixture       *f,
   g_assert_true (sluice_window_get_adding (f->window));
 
   gtk_window_close (GTK_WINDOW (f->window));
-  TEST_RUN_UNTIL ((dialog = find_toplevel_titled ("Stop Transfers and Quit?")) != NULL, 5000);
+  TEST_RUN_UNTIL ((dialog = test_ui_find_toplevel (is_message_dialog_titled, "Stop Transfers and Quit?")) != NULL, 5000);
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "stop");
   TEST_RUN_UNTIL (f->window == NULL, 10000);
   g_assert_cmpint (sluice_task_get_state (task), ==, SLUICE_TASK_STATE_CANCELLED);
@@ -128,18 +120,11 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autofree char *data_home = test_make_temp_dir ();
-  int status;
-
-  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
+  test_ui_init (&argc, &argv);
 
   g_test_add ("/window-more/export-and-import", Fixture, NULL, test_window_fixture_set_up, test_export_and_import, test_window_fixture_tear_down);
   /* Last: it shuts the scheduler down. */
   g_test_add ("/window-more/close-asks-first", Fixture, NULL, test_window_fixture_set_up, test_close_asks_first, test_window_fixture_tear_down);
 
-  status = g_test_run ();
-  test_remove_tree (data_home);
-  return status;
+  return test_ui_run ();
 }

@@ -4,7 +4,6 @@
  */
 #include "config.h"
 
-#include <adwaita.h>
 #include <json-glib/json-glib.h>
 
 #include "sluice-format.h"
@@ -35,7 +34,7 @@ test_empty_state (Fixture       *f,
                   gconstpointer  data)
 {
   g_assert_true (test_ui_shows_text (GTK_WIDGET (f->window), "Paste or Drop URLs to Begin"));
-  g_free (test_ui_save_screenshot (GTK_WIDGET (f->window), "screenshot-empty.png"));
+  test_ui_save_screenshot (GTK_WIDGET (f->window), "screenshot-empty.png");
 }
 
 static void
@@ -60,7 +59,7 @@ test_five_rows_cancel_one (Fixture       *f,
   third = task_at (f, 2);
   TEST_RUN_UNTIL (sluice_task_get_bytes_received (third) > 0, 5000);
   test_ui_settle (300);
-  g_free (test_ui_save_screenshot (GTK_WIDGET (f->window), "screenshot-running.png"));
+  test_ui_save_screenshot (GTK_WIDGET (f->window), "screenshot-running.png");
 
   name = sluice_format_name (third);
   cancel_label = g_strdup_printf ("Cancel %s", name);
@@ -71,15 +70,14 @@ test_five_rows_cancel_one (Fixture       *f,
   g_assert_true (test_ui_has_tooltip_now (button));
   g_signal_emit_by_name (button, "clicked");
   g_assert_cmpint (sluice_task_get_state (third), ==, SLUICE_TASK_STATE_CANCELLED);
-  test_ui_settle (300);
-  g_assert_true (test_ui_shows_text (GTK_WIDGET (f->window), "Cancelled"));
+  TEST_RUN_UNTIL (test_ui_shows_text (GTK_WIDGET (f->window), "Cancelled"), 5000);
 
-  TEST_RUN_UNTIL (!sluice_scheduler_get_busy (f->scheduler), 20000);
+  test_run_until_scheduler_idle (f->scheduler, 20000);
   g_assert_cmpuint (sluice_scheduler_get_n_done (f->scheduler), ==, 4);
   g_assert_cmpuint (sluice_scheduler_get_n_cancelled (f->scheduler), ==, 1);
   test_ui_settle (300);
   g_assert_true (test_ui_shows_text (GTK_WIDGET (f->window), "4 done · 1 cancelled"));
-  g_free (test_ui_save_screenshot (GTK_WIDGET (f->window), "screenshot-finished.png"));
+  test_ui_save_screenshot (GTK_WIDGET (f->window), "screenshot-finished.png");
 }
 
 static void
@@ -104,8 +102,7 @@ test_failure_reason_and_retry (Fixture       *f,
   g_assert_nonnull (button);
   g_signal_emit_by_name (button, "clicked");
   TEST_RUN_UNTIL (sluice_task_get_state (task) == SLUICE_TASK_STATE_DONE, 5000);
-  test_ui_settle (300);
-  g_assert_true (test_ui_shows_text (GTK_WIDGET (f->window), "1 done"));
+  TEST_RUN_UNTIL (test_ui_shows_text (GTK_WIDGET (f->window), "1 done"), 5000);
 }
 
 static void
@@ -130,7 +127,7 @@ test_filter_and_concurrency (Fixture       *f,
   g_assert_cmpuint (sluice_scheduler_get_max_concurrent (f->scheduler), ==, 4);
   g_assert_cmpuint (sluice_scheduler_get_n_running (f->scheduler), ==, 3);
 
-  TEST_RUN_UNTIL (!sluice_scheduler_get_busy (f->scheduler), 10000);
+  test_run_until_scheduler_idle (f->scheduler, 10000);
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 5);
 
   sluice_window_set_filter (f->window, "failed");
@@ -139,8 +136,7 @@ test_filter_and_concurrency (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 4);
   sluice_window_set_filter (f->window, "active");
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 0);
-  test_ui_settle (300);
-  g_assert_true (test_ui_shows_text (GTK_WIDGET (f->window), "No Matching Tasks"));
+  TEST_RUN_UNTIL (test_ui_shows_text (GTK_WIDGET (f->window), "No Matching Tasks"), 5000);
   sluice_window_set_filter (f->window, "all");
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 5);
 }
@@ -171,7 +167,7 @@ test_search (Fixture       *f,
                           page_url, g_uri_get_host (page), g_uri_get_port (page));
   list = sluice_url_list_parse (text, -1);
   sluice_window_add_urls (f->window, list, SLUICE_TASK_KIND_SCRAPE, f->dir);
-  TEST_RUN_UNTIL (!sluice_scheduler_get_busy (f->scheduler), 10000);
+  test_run_until_scheduler_idle (f->scheduler, 10000);
   g_assert_cmpuint (g_list_model_get_n_items (view_model (f)), ==, 2);
 
   entry = GTK_EDITABLE (test_ui_find_of_type (GTK_WIDGET (f->window), GTK_TYPE_SEARCH_ENTRY));
@@ -196,18 +192,18 @@ test_details_pane (Fixture       *f,
   page = test_window_add_urls (f, SLUICE_TASK_KIND_SCRAPE, "/html/scrape-normal.html", NULL);
   test_window_add_urls (f, SLUICE_TASK_KIND_DOWNLOAD, "/disposition?name=report-2026.pdf&size=250000",
             "/status/404", "/bytes/3000000", NULL);
-  TEST_RUN_UNTIL (!sluice_scheduler_get_busy (f->scheduler), 10000);
+  test_run_until_scheduler_idle (f->scheduler, 10000);
 
   gtk_selection_model_select_item (selection, 0, TRUE);
   test_ui_settle (300);
   g_assert_true (test_ui_shows_text (GTK_WIDGET (f->window), sluice_task_get_title (page)));
   g_assert_true (test_ui_shows_text (GTK_WIDGET (f->window), "Headings"));
-  g_free (test_ui_save_screenshot (GTK_WIDGET (f->window), "screenshot-details.png"));
+  test_ui_save_screenshot (GTK_WIDGET (f->window), "screenshot-details.png");
 
   gtk_selection_model_select_item (selection, 1, TRUE);
   test_ui_settle (300);
   g_assert_true (test_ui_shows_text (GTK_WIDGET (f->window), "SHA-256"));
-  g_free (test_ui_save_screenshot (GTK_WIDGET (f->window), "screenshot-details-download.png"));
+  test_ui_save_screenshot (GTK_WIDGET (f->window), "screenshot-details-download.png");
 }
 
 /* A batch as a person would see it mid-way, for the README and the
@@ -238,7 +234,7 @@ test_realistic_batch (Fixture       *f,
     TEST_RUN_UNTIL (g_get_monotonic_time () >= until, 5000);
   }
   g_assert_cmpuint (sluice_scheduler_get_n_running (f->scheduler), >, 0);
-  g_free (test_ui_save_screenshot (GTK_WIDGET (f->window), "screenshot-batch.png"));
+  test_ui_save_screenshot (GTK_WIDGET (f->window), "screenshot-batch.png");
 }
 
 /* A long list goes in a slice at a time between frames: its first rows at
@@ -286,7 +282,7 @@ test_long_list_in_slices (Fixture       *f,
   g_assert_false (sluice_window_get_adding (f->window));
   n = g_list_model_get_n_items (G_LIST_MODEL (f->scheduler));
   g_assert_cmpuint (n, <, 2300);
-  TEST_RUN_UNTIL (!sluice_scheduler_get_busy (f->scheduler), 10000);
+  test_run_until_scheduler_idle (f->scheduler, 10000);
   test_ui_settle (200);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->scheduler)), ==, n);
 
@@ -317,14 +313,7 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autofree char *data_home = NULL;
-
-  /* A data dir of our own, before anything reads it: the application's
-   * session file must neither leak in from a user nor persist between runs. */
-  data_home = test_make_temp_dir ();
-  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
+  test_ui_init (&argc, &argv);
 
 #define ADD(name, func) g_test_add ("/window/" name, Fixture, NULL, test_window_fixture_set_up, func, test_window_fixture_tear_down)
   ADD ("empty-state", test_empty_state);
@@ -338,10 +327,5 @@ main (int    argc,
   ADD ("realistic-batch", test_realistic_batch);
 #undef ADD
 
-  {
-    int status = g_test_run ();
-
-    test_remove_tree (data_home);
-    return status;
-  }
+  return test_ui_run ();
 }
