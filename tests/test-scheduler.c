@@ -511,6 +511,40 @@ test_shutdown_keeps_parts (Fixture       *f,
   g_assert_cmpuint (test_count_files (f->dir, ".part"), ==, 1);
 }
 
+static void
+on_busy_notify (SluiceScheduler *scheduler,
+                GParamSpec      *pspec,
+                guint           *count)
+{
+  (*count)++;
+}
+
+/* Holding keeps the batch open across tasks that all finish, and only
+ * the last release ends it. */
+static void
+test_hold_keeps_busy (Fixture       *f,
+                      gconstpointer  data)
+{
+  guint notifies = 0;
+  SluiceTask *task;
+
+  g_signal_connect (f->scheduler, "notify::busy", G_CALLBACK (on_busy_notify), &notifies);
+  sluice_scheduler_hold (f->scheduler);
+  g_assert_true (sluice_scheduler_get_busy (f->scheduler));
+  sluice_scheduler_hold (f->scheduler);
+  task = add (f, "/bytes/100", SLUICE_TASK_KIND_DOWNLOAD);
+  TEST_RUN_UNTIL (sluice_task_get_state (task) == SLUICE_TASK_STATE_DONE, 5000);
+  g_assert_true (sluice_scheduler_get_busy (f->scheduler));
+
+  sluice_scheduler_release (f->scheduler);
+  g_assert_true (sluice_scheduler_get_busy (f->scheduler));
+  sluice_scheduler_release (f->scheduler);
+  g_assert_false (sluice_scheduler_get_busy (f->scheduler));
+  /* Once busy, once idle: the batch's end is announced once. */
+  g_assert_cmpuint (notifies, ==, 2);
+  g_signal_handlers_disconnect_by_data (f->scheduler, &notifies);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -535,6 +569,7 @@ main (int    argc,
   ADD ("progress-coalesced", test_progress_coalesced);
   ADD ("requests-per-second", test_requests_per_second);
   ADD ("shutdown-keeps-parts", test_shutdown_keeps_parts);
+  ADD ("hold-keeps-busy", test_hold_keeps_busy);
 #undef ADD
 
   return g_test_run ();

@@ -237,6 +237,18 @@ test_realistic_batch (Fixture       *f,
   test_ui_save_screenshot (GTK_WIDGET (f->window), "screenshot-batch.png");
 }
 
+typedef struct {
+  Fixture *f;
+  guint    times;  /* the scheduler went idle while a list was going in */
+} IdleWhileAdding;
+
+static void
+count_idle_while_adding (IdleWhileAdding *probe)
+{
+  if (!sluice_scheduler_get_busy (probe->f->scheduler) && sluice_window_get_adding (probe->f->window))
+    probe->times++;
+}
+
 /* A long list goes in a slice at a time between frames: its first rows at
  * once, the rest soon after, in order, a second list after the first, and
  * one toast for each. */
@@ -247,8 +259,12 @@ test_long_list_in_slices (Fixture       *f,
   g_autoptr(SluiceUrlList) first = test_window_numbered_urls (f, "a", 1000);
   g_autoptr(SluiceUrlList) second = test_window_numbered_urls (f, "b", 300);
   g_autoptr(SluiceUrlList) third = test_window_numbered_urls (f, "c", 1000);
+  IdleWhileAdding idle_while_adding = { f, 0 };
   guint n;
 
+  /* The batch is not over while a list is still going in, however fast
+   * its first tasks finish. */
+  g_signal_connect_swapped (f->scheduler, "notify::busy", G_CALLBACK (count_idle_while_adding), &idle_while_adding);
   sluice_scheduler_set_max_concurrent (f->scheduler, 16);
   sluice_window_add_urls (f->window, first, SLUICE_TASK_KIND_DOWNLOAD, f->dir);
   n = g_list_model_get_n_items (G_LIST_MODEL (f->scheduler));
@@ -260,6 +276,8 @@ test_long_list_in_slices (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->scheduler)), ==, n);
 
   TEST_RUN_UNTIL (!sluice_window_get_adding (f->window), 20000);
+  g_signal_handlers_disconnect_by_data (f->scheduler, &idle_while_adding);
+  g_assert_cmpuint (idle_while_adding.times, ==, 0);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->scheduler)), ==, 1300);
   for (guint i = 0; i < 1300; i++)
     {

@@ -42,6 +42,7 @@ struct _SluiceWindow
   GQueue                 pending_adds;  /* of PendingAdd, oldest first */
   guint                  add_source;
   guint                  add_tick;      /* one chunk per frame, while rows are built */
+  gboolean               holding;       /* the scheduler's batch, while lists go in */
   guint                  batch_ticks;
   gint64                 batch_started;
   gint64                 batch_finished;
@@ -448,6 +449,22 @@ announce_added (SluiceWindow *self,
   show_toast (self, summary);
 }
 
+/* While lists are going in, the batch is not over: its first tasks may
+ * all finish before the next slice arrives. */
+static void
+update_hold (SluiceWindow *self)
+{
+  gboolean adding = !g_queue_is_empty (&self->pending_adds);
+
+  if (adding == self->holding)
+    return;
+  self->holding = adding;
+  if (adding)
+    sluice_scheduler_hold (self->scheduler);
+  else
+    sluice_scheduler_release (self->scheduler);
+}
+
 /* Adds up to limit URLs of the pending lists, a chunk at a time,
  * until deadline (monotonic µs; 0: none).  Returns whether all are in. */
 static gboolean
@@ -481,6 +498,7 @@ add_some (SluiceWindow *self,
       announce_added (self, pending);
       pending_add_free (pending);
     }
+  update_hold (self);
   return TRUE;
 }
 
@@ -503,6 +521,7 @@ discard_pending_adds (SluiceWindow *self)
 {
   stop_adding (self);
   g_queue_clear_full (&self->pending_adds, (GDestroyNotify) pending_add_free);
+  update_hold (self);
 }
 
 static void
@@ -580,6 +599,7 @@ sluice_window_add_urls (SluiceWindow   *self,
     return;
   if (add_some (self, ADD_AT_ONCE, 0))
     return;
+  update_hold (self);
   schedule_adding (self);
 }
 

@@ -62,6 +62,7 @@ struct _SluiceScheduler
   guint              n_running;  /* transfers in flight (the semaphore) */
   guint              n_state[SLUICE_TASK_STATE_CANCELLED + 1];
   gboolean           busy;
+  guint              n_holds;    /* callers with more tasks still to add */
 
   guint              rate_wakeup;
   gint64             rate_wakeup_at;
@@ -190,6 +191,7 @@ static void
 update_busy (SluiceScheduler *self)
 {
   gboolean busy = self->n_running > 0 ||
+                  self->n_holds > 0 ||
                   self->n_state[SLUICE_TASK_STATE_QUEUED] > 0 ||
                   self->n_state[SLUICE_TASK_STATE_CONNECTING] > 0 ||
                   self->n_state[SLUICE_TASK_STATE_RUNNING] > 0 ||
@@ -1404,4 +1406,23 @@ sluice_scheduler_get_busy (SluiceScheduler *self)
 {
   g_return_val_if_fail (SLUICE_IS_SCHEDULER (self), FALSE);
   return self->busy;
+}
+
+/* A caller adding a long list a slice at a time holds the batch open, so
+ * that its first tasks finishing before the next slice do not end it. */
+void
+sluice_scheduler_hold (SluiceScheduler *self)
+{
+  g_return_if_fail (SLUICE_IS_SCHEDULER (self));
+  self->n_holds++;
+  update_busy (self);
+}
+
+void
+sluice_scheduler_release (SluiceScheduler *self)
+{
+  g_return_if_fail (SLUICE_IS_SCHEDULER (self));
+  g_return_if_fail (self->n_holds > 0);
+  self->n_holds--;
+  update_busy (self);
 }

@@ -79,7 +79,10 @@ guint            sluice_scheduler_get_n_waiting        (SluiceScheduler     *sel
 guint            sluice_scheduler_get_n_done           (SluiceScheduler     *self);
 guint            sluice_scheduler_get_n_failed         (SluiceScheduler     *self);
 guint            sluice_scheduler_get_n_cancelled      (SluiceScheduler     *self);
-/* TRUE while any task is unfinished or any transfer is still winding down. */
+/* TRUE while any task is unfinished, any transfer is still winding down,
+ * or a caller holds the batch open (more tasks are on their way). */
 gboolean         sluice_scheduler_get_busy             (SluiceScheduler     *self);
+void             sluice_scheduler_hold                 (SluiceScheduler     *self);
+void             sluice_scheduler_release              (SluiceScheduler     *self);
 
 G_END_DECLS
