@@ -511,6 +511,7 @@ test_server_redirect_schemes (Fixture       *f,
     { "javascript:alert(1)", "javascript" },
   };
   SluiceTask *tasks[G_N_ELEMENTS (cases) * 2];
+  SluiceTask *multiple = add (f, "/redirect/0?to=/bytes/20&status=300");
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -532,6 +533,9 @@ test_server_redirect_schemes (Fixture       *f,
       g_assert_cmpuint (sluice_task_get_attempt (tasks[i]), ==, 1);
       g_assert_null (sluice_task_get_title (tasks[i]));
     }
+  /* libsoup does not follow a 300 to a web address: it is no redirect to
+   * a non-web one either. */
+  assert_task (multiple, SLUICE_TASK_STATE_FAILED, "invalid", "The server answered 300 Multiple Choices");
   assert_dir (f->dir, "");
   assert_batch_done (f);
 }
@@ -579,6 +583,82 @@ test_server_content_range_wrong (Fixture       *f,
     g_assert_cmpuint (seen, ==, 3);
   }
   assert_dir (f->dir, "100000");
+  assert_batch_done (f);
+}
+
+/* Ranges of the requests to path_prefix, in order ("-" for none). */
+static char *
+ranges_asked (Fixture    *f,
+              const char *path_prefix)
+{
+  GPtrArray *requests = test_server_get_requests (f->server);
+  g_autoptr(GString) ranges = g_string_new (NULL);
+
+  for (guint i = 0; i < requests->len; i++)
+    {
+      TestRequest *r = g_ptr_array_index (requests, i);
+      const char *range = soup_message_headers_get_one (r->headers, "Range");
+
+      if (!g_str_has_prefix (r->path, path_prefix))
+        continue;
+      if (ranges->len > 0)
+        g_string_append_c (ranges, '|');
+      g_string_append (ranges, range != NULL ? range : "-");
+    }
+  return g_string_free (g_steal_pointer (&ranges), FALSE);
+}
+
+/* A resume answered with only part of the rest (a 206 for bytes 500-749
+ * of 1000, as servers that cap their range answers send): the file is not
+ * done at 750 bytes; the next attempt asks for the rest. */
+static void
+test_server_range_piece (Fixture       *f,
+                         gconstpointer  data)
+{
+  SluiceTask *task = add (f, "/short/500?total=1000&etag=1&piece=250");
+  g_autofree char *sha = test_pattern_sha256 (1000);
+  g_autofree char *ranges = NULL;
+
+  track (task);
+  add_batch (f);
+  run_until_idle (f, 10000);
+
+  assert_task (task, SLUICE_TASK_STATE_DONE, "none", NULL);
+  g_assert_cmpuint (sluice_task_get_attempt (task), ==, 3);
+  /* g_format_size () puts a no-break space before the unit. */
+  g_assert_nonnull (strstr (history (task), "The server sent only part of the file (750 bytes of 1.0\u00a0kB)"));
+  g_assert_true (test_file_has_pattern (sluice_task_get_path (task), 1000));
+  g_assert_cmpstr (sluice_task_get_sha256 (task), ==, sha);
+  ranges = ranges_asked (f, "/short");
+  g_assert_cmpstr (ranges, ==, "-|bytes=500-|bytes=750-");
+  assert_dir (f->dir, "500");
+  assert_batch_done (f);
+}
+
+/* The whole body arrived but the attempt failed after it (the last chunk
+ * never came): the resume asks for bytes past the end, the server answers
+ * 416 with the file's size, and the .part already holding all of it is
+ * the download, not a failure that deletes it. */
+static void
+test_server_resume_complete (Fixture       *f,
+                             gconstpointer  data)
+{
+  SluiceTask *task;
+  g_autofree char *sha = test_pattern_sha256 (1000);
+  g_autofree char *ranges = NULL;
+
+  sluice_scheduler_set_timeout (f->scheduler, 1);
+  task = add (f, "/stall/1000?total=1000&chunked=1&etag=1");
+  add_batch (f);
+  run_until_idle (f, 15000);
+
+  assert_task (task, SLUICE_TASK_STATE_DONE, "none", NULL);
+  g_assert_cmpuint (sluice_task_get_attempt (task), ==, 2);
+  g_assert_true (test_file_has_pattern (sluice_task_get_path (task), 1000));
+  g_assert_cmpstr (sluice_task_get_sha256 (task), ==, sha);
+  ranges = ranges_asked (f, "/stall");
+  g_assert_cmpstr (ranges, ==, "-|bytes=1000-");
+  assert_dir (f->dir, "1000");
   assert_batch_done (f);
 }
 
@@ -2385,6 +2465,8 @@ main (int    argc,
   ADD ("server/redirect-limits", test_server_redirect_limits);
   ADD ("server/redirect-schemes", test_server_redirect_schemes);
   ADD ("server/content-range-wrong", test_server_content_range_wrong);
+  ADD ("server/range-piece", test_server_range_piece);
+  ADD ("server/resume-complete", test_server_resume_complete);
   ADD ("server/short-body", test_server_short_body);
   ADD ("server/bad-chunked", test_server_bad_chunked);
   ADD ("server/bad-chunked-lenient", test_server_bad_chunked_lenient);

@@ -698,13 +698,16 @@ parse_range (const char *header,
   return RANGE_OK;
 }
 
-/* total pattern bytes with ETag "etag", honouring Range and If-Range. */
+/* total pattern bytes with ETag "etag", honouring Range and If-Range; a
+ * 206 carries at most piece bytes (0: all that was asked for), as servers
+ * that cap their range answers do. */
 static void
 serve_pattern_with_ranges (TestServer        *server,
                            SoupServerMessage *msg,
                            goffset            total,
                            const char        *etag,
-                           gsize              chunk_per_tick)
+                           gsize              chunk_per_tick,
+                           goffset            piece)
 {
   SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
   SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
@@ -743,6 +746,8 @@ serve_pattern_with_ranges (TestServer        *server,
       }
 
     case RANGE_OK:
+      if (piece > 0)
+        end = MIN (end, start + piece);
       soup_server_message_set_status (msg, SOUP_STATUS_PARTIAL_CONTENT, NULL);
       soup_message_headers_set_content_range (response, start, end - 1, total);
       break;
@@ -843,11 +848,12 @@ redirect_handler (SoupServer        *soup,
   const char *raw_query = g_uri_get_query (soup_server_message_get_uri (msg));
   const char *to = query_string (query, "to");
   g_autofree char *location = NULL;
-  guint64 k;
+  guint64 k, status;
 
-  if (!parse_number (path_argument (path, "/redirect"), G_MAXUINT32, &k))
+  if (!parse_number (path_argument (path, "/redirect"), G_MAXUINT32, &k) ||
+      !query_number (query, "status", SOUP_STATUS_FOUND, 399, &status) || status < 300)
     {
-      respond_bad_request (msg, "expected /redirect/K");
+      respond_bad_request (msg, "expected /redirect/K?status=3XX");
       return;
     }
 
@@ -870,7 +876,7 @@ redirect_handler (SoupServer        *soup,
       return;
     }
 
-  respond_text (msg, SOUP_STATUS_FOUND, "redirecting\n");
+  respond_text (msg, (guint) status, "redirecting\n");
   soup_message_headers_replace (response, "Location", location);
 }
 
@@ -954,7 +960,7 @@ reset_handler (SoupServer        *soup,
           serve_pattern (server, msg, 0, (goffset) total, FALSE, 0);
         }
       else
-        serve_pattern_with_ranges (server, msg, (goffset) total, etag, 0);
+        serve_pattern_with_ranges (server, msg, (goffset) total, etag, 0, 0);
       return;
     }
 
@@ -1033,7 +1039,7 @@ range_handler (SoupServer        *soup,
   if (etag == NULL)
     etag = default_etag = g_strdup_printf ("range-%" G_GUINT64_FORMAT, n);
 
-  serve_pattern_with_ranges (user_data, msg, (goffset) n, etag, rate_tick (rate));
+  serve_pattern_with_ranges (user_data, msg, (goffset) n, etag, rate_tick (rate), 0);
 }
 
 static void
@@ -1361,13 +1367,14 @@ raw_with_pattern (const char *head,
   return g_bytes_new_take (data, head_len + 2 + n);
 }
 
-/* /short/N?total=T[&etag=1][&rst=1][&once=KEY][&rate=B]: Content-Length
- * T (default 2N), N bytes, then the connection is closed (or reset).
- * Without etag there is no ETag and no Accept-Ranges, so a client can only
- * start over; with it, a Range request gets 206 and the rest, like /reset.
- * With once, only the first request of KEY is cut short; later ones
- * without Range get all T bytes.  Those later answers trickle at B bytes
- * a second with rate. */
+/* /short/N?total=T[&etag=1][&rst=1][&once=KEY][&rate=B][&piece=P]:
+ * Content-Length T (default 2N), N bytes, then the connection is closed
+ * (or reset).  Without etag there is no ETag and no Accept-Ranges, so a
+ * client can only start over; with it, a Range request gets 206 and the
+ * rest, like /reset, or only P bytes of it with piece.  With once, only the
+ * first request of KEY is cut short; later ones without Range get all T
+ * bytes.  Those later answers trickle at B bytes a second with rate.
+ * /stall/N?chunked=1 sends the N bytes as one chunk and never the last. */
 static void
 short_handler (SoupServer        *soup,
                SoupServerMessage *msg,
@@ -1378,14 +1385,16 @@ short_handler (SoupServer        *soup,
   TestServer *server = user_data;
   gboolean stall = g_str_has_prefix (path, "/stall");
   gboolean etag = query_string (query, "etag") != NULL;
+  gboolean chunked = stall && query_string (query, "chunked") != NULL;
   g_autofree char *head = NULL;
   g_autofree char *tag = NULL;
-  guint64 n, total, rate;
+  guint64 n, total, rate, piece;
   gsize tick;
 
   if (!parse_number (path_argument (path, stall ? "/stall" : "/short"), G_MAXINT32, &n) ||
       !query_number (query, "total", 2 * n, G_MAXINT64, &total) ||
       !query_number (query, "rate", 0, G_MAXUINT32, &rate) ||
+      !query_number (query, "piece", 0, G_MAXINT64, &piece) ||
       total < n)
     {
       respond_bad_request (msg, "expected /short/N?total=T or /stall/N?total=T");
@@ -1396,7 +1405,7 @@ short_handler (SoupServer        *soup,
   tick = rate_tick (rate);
   if (etag && soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Range") != NULL)
     {
-      serve_pattern_with_ranges (server, msg, (goffset) total, tag, tick);
+      serve_pattern_with_ranges (server, msg, (goffset) total, tag, tick, (goffset) piece);
       return;
     }
   if (query_string (query, "once") != NULL)
@@ -1405,11 +1414,24 @@ short_handler (SoupServer        *soup,
 
       if (count_key_request (server, key) > 1)
         {
-          serve_pattern_with_ranges (server, msg, (goffset) total, tag, tick);
+          serve_pattern_with_ranges (server, msg, (goffset) total, tag, tick, (goffset) piece);
           return;
         }
     }
 
+  if (chunked)
+    {
+      /* The chunk's size line ends the head; its data is the pattern. */
+      head = g_strdup_printf ("HTTP/1.1 200 OK\r\n"
+                              "Content-Type: application/octet-stream\r\n"
+                              "Transfer-Encoding: chunked\r\n"
+                              "%s%s%s"
+                              "\r\n%" G_GINT64_MODIFIER "x",
+                              etag ? "ETag: \"" : "", etag ? tag : "", etag ? "\"\r\nAccept-Ranges: bytes\r\n" : "",
+                              (gint64) n);
+      raw_respond (server, msg, raw_with_pattern (head, n), 0, RAW_END_HOLD);
+      return;
+    }
   head = g_strdup_printf ("HTTP/1.1 200 OK\r\n"
                           "Content-Type: application/octet-stream\r\n"
                           "Content-Length: %" G_GUINT64_FORMAT "\r\n"

@@ -21,8 +21,9 @@ G_BEGIN_DECLS
  *   /slow/N?rate=B        N bytes at about B bytes per second (paused and
  *                         trickled every 50 ms), Content-Length
  *   /status/CODE          that status, a short text body
- *   /redirect/K[?to=URL]  302 to /redirect/K-1; /redirect/0 answers 200
- *                         "done", or redirects to URL (any scheme) if given
+ *   /redirect/K[?to=URL&status=S]  302 (or S) to /redirect/K-1; /redirect/0
+ *                         answers 200 "done", or redirects to URL (any
+ *                         scheme) if given
  *   /disposition?name=N   attachment; filename="N" (pattern body, 16 bytes
  *                         unless &size=), or ?value=RAW for any header value
  *   /reset/N[?total=T]    announces T bytes (default 2N) and closes the
@@ -43,13 +44,16 @@ G_BEGIN_DECLS
  *   /reset/N?ignore-range=1  as /reset, but a Range request gets 200 + all
  *
  * Raw responses, written on the stolen connection:
- *   /short/N[?total=T&etag=1&rst=1&once=KEY&rate=B]  Content-Length T
+ *   /short/N[?total=T&etag=1&rst=1&once=KEY&rate=B&piece=P]  Content-Length T
  *                         (default 2N), N bytes, then close (RST with rst);
  *                         no ETag or Accept-Ranges unless etag, which also
  *                         makes a Range request get 206 and the rest (ETag
- *                         "short-T"); with once, only KEY's first request is
- *                         cut short; later answers trickle at B bytes/s
- *   /stall/N[?total=T]    the same, but the connection stays open and silent
+ *                         "short-T"), or only P bytes of it with piece; with
+ *                         once, only KEY's first request is cut short; later
+ *                         answers trickle at B bytes/s
+ *   /stall/N[?total=T&chunked=1]  the same, but the connection stays open and
+ *                         silent; with chunked, the N bytes are one chunk and
+ *                         the last chunk never comes
  *   /raw-disposition?V    Content-Disposition: V, V being the whole query
  *                         percent-decoded to raw bytes; 16 bytes of body
  *   /reason/CODE?phrase=P status CODE with reason phrase P (raw bytes),

@@ -42,6 +42,7 @@ struct _SluiceDownload
   char       *part_path;
   int         fd;
   gint64      offset;          /* bytes in the .part file */
+  gint64      size;            /* the whole file's, as this response says, or -1 */
   SluiceSha256 *checksum;        /* over those bytes */
   char       *validator;       /* ETag or Last-Modified, for If-Range */
   gboolean    publishing;      /* the result (file: name) is being announced */
@@ -123,6 +124,7 @@ sluice_download_init (SluiceDownload *self)
 {
   self->fd = -1;
   self->dir_fd = -1;
+  self->size = -1;
   self->checksum = sluice_sha256_new ();
 }
 
@@ -368,19 +370,42 @@ sluice_download_prepare (SluiceSink  *sink,
     }
 }
 
-static gboolean
-parse_content_range_start (SoupMessage *message,
-                           gint64      *start,
-                           gint64      *total)
+/* The size of the whole file in a 416's Content-Range ("bytes", a star,
+ * a slash, the size), or -1. */
+static gint64
+parse_unsatisfied_range (SoupMessage *message)
 {
-  SoupMessageHeaders *headers = soup_message_get_response_headers (message);
-  goffset s, e, t;
+  const char *value = soup_message_headers_get_one (soup_message_get_response_headers (message),
+                                                    "Content-Range");
+  guint64 size;
 
-  if (!soup_message_headers_get_content_range (headers, &s, &e, &t))
-    return FALSE;
-  *start = s;
-  *total = t;
-  return TRUE;
+  if (value == NULL || !g_str_has_prefix (value, "bytes */") ||
+      !g_ascii_string_to_unsigned (value + strlen ("bytes */"), 10, 0, G_MAXINT64, &size, NULL))
+    return -1;
+  return (gint64) size;
+}
+
+/* A resume asked for bytes past the end: if the .part already holds the
+ * whole file (its last attempt failed after the last byte), it is done;
+ * otherwise the server has changed its mind about the file: start over. */
+static gboolean
+begin_unsatisfiable (SluiceDownload  *self,
+                     SoupMessage     *message,
+                     gboolean        *want_body,
+                     GError         **error)
+{
+  if (self->part_name != NULL && self->offset > 0 && parse_unsatisfied_range (message) == self->offset)
+    {
+      self->size = self->offset;
+      *want_body = FALSE;
+      _sluice_task_set_progress (self->task, self->offset, self->offset);
+      return TRUE;
+    }
+  if (self->fd >= 0)
+    truncate_part (self, NULL);
+  g_set_error_literal (error, SLUICE_ERROR, SLUICE_ERROR_NETWORK,
+                       _("The server could not send the rest of the file; starting over"));
+  return FALSE;
 }
 
 static gboolean
@@ -406,6 +431,9 @@ sluice_download_begin (SluiceSink   *sink,
       reset_content (self);
     }
 
+  if (soup_message_get_status (message) == SOUP_STATUS_REQUESTED_RANGE_NOT_SATISFIABLE)
+    return begin_unsatisfiable (self, message, want_body, error);
+
   if (self->part_name == NULL)
     {
       const char *disposition = soup_message_headers_get_one (headers, "Content-Disposition");
@@ -424,9 +452,10 @@ sluice_download_begin (SluiceSink   *sink,
 
   if (soup_message_get_status (message) == SOUP_STATUS_PARTIAL_CONTENT)
     {
-      gint64 start = -1;
+      goffset start = -1, end = -1;
 
-      if (!parse_content_range_start (message, &start, &total) || start != self->offset)
+      if (!soup_message_headers_get_content_range (headers, &start, &end, &total) ||
+          start != self->offset)
         {
           /* Not the part we asked for: forget the partial file. */
           truncate_part (self, NULL);
@@ -449,6 +478,7 @@ sluice_download_begin (SluiceSink   *sink,
   g_free (self->validator);
   self->validator = g_strdup (etag != NULL && !g_str_has_prefix (etag, "W/") ? etag : last_modified);
 
+  self->size = total;
   _sluice_task_set_progress (self->task, self->offset, total);
   return TRUE;
 }
@@ -494,6 +524,19 @@ sluice_download_finish (SluiceSink  *sink,
   /* Open already, unless a session finishes an adopted file. */
   if (!ensure_directory (self, error))
     return FALSE;
+
+  /* A server may answer a resume with less than the rest (a 206 for part
+   * of what was asked): the file is not whole yet; the next attempt asks
+   * for what is missing. */
+  if (self->size >= 0 && self->offset < self->size)
+    {
+      g_autofree char *got = g_format_size (self->offset);
+      g_autofree char *want = g_format_size (self->size);
+
+      g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_NETWORK,
+                   _("The server sent only part of the file (%s of %s)"), got, want);
+      return FALSE;
+    }
 
   if (self->fd >= 0)
     {

@@ -423,9 +423,14 @@ fail_from_status (SluiceTransfer *self,
         ? g_uri_parse_relative (soup_message_get_uri (self->message), location, G_URI_FLAGS_NONE, NULL)
         : NULL;
 
-      if (target != NULL)
+      /* libsoup follows 301, 302, 303, 307 and 308 to web addresses; the
+       * rest (300, 304, 305, …) only name a place to look. */
+      if (target != NULL && g_ascii_strcasecmp (g_uri_get_scheme (target), "http") != 0 &&
+          g_ascii_strcasecmp (g_uri_get_scheme (target), "https") != 0)
         fail (self, FALSE, SLUICE_ERROR_INVALID,
               _("The server redirected to a non-web address (%s:)"), g_uri_get_scheme (target));
+      else if (target != NULL)
+        fail (self, FALSE, SLUICE_ERROR_INVALID, _("The server answered %u %s"), status, phrase);
       else
         fail (self, FALSE, SLUICE_ERROR_INVALID, _("The server answered %u %s without a usable address"),
               status, phrase);
@@ -648,7 +653,10 @@ on_sent (GObject      *source,
   _sluice_task_set_response (self->task, status, final_uri_string,
                              soup_message_headers_get_one (headers, "Content-Type"));
 
-  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
+  /* A 416 to a resume is the sink's to judge (the file may be whole). */
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status) &&
+      !(status == SOUP_STATUS_REQUESTED_RANGE_NOT_SATISFIABLE &&
+        soup_message_headers_get_one (soup_message_get_request_headers (self->message), "Range") != NULL))
     {
       fail_from_status (self, status);
       return;
