@@ -23,6 +23,7 @@ typedef struct {
 
   /* The headless child. */
   GSubprocess     *process;
+  const char      *cwd;          /* its folder, or NULL for ours */
   char            *out;
   char            *err;
   gboolean         finished;
@@ -379,6 +380,7 @@ start_headless (Fixture            *f,
                 const char * const *args)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GError) error = NULL;
   const char *binary = g_getenv ("SLUICE_BINARY");
 
@@ -399,11 +401,11 @@ start_headless (Fixture            *f,
     g_ptr_array_add (argv, args[i][0] == '/' ? test_server_url (f->server, args[i]) : g_strdup (args[i]));
   g_ptr_array_add (argv, NULL);
 
-  f->process = g_subprocess_newv ((const char * const *) argv->pdata,
-                                  G_SUBPROCESS_FLAGS_STDIN_PIPE |
-                                  G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                  G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                                  &error);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_set_cwd (launcher, f->cwd);
+  f->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8_async (f->process, "", NULL, on_communicated, f);
 }
@@ -1117,6 +1119,65 @@ test_headless_session (Fixture       *f,
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (root, "tasks")), ==, 4);
 }
 
+/* Running the same command again with a session: a URL with a password
+ * that is done stays done (the session keeps it without the password); a
+ * task that failed is tried again, and the exit status says the session
+ * still holds it; a relative -o is kept as the folder it meant. */
+static void
+test_headless_rerun (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *plain = test_server_url (f->server, "/bytes/100?pw");
+  g_autofree char *with_password = g_strconcat ("http://ann:pw@", plain + strlen ("http://"), NULL);
+  const char * const password[] = { with_password, NULL };
+  const char * const missing[] = { "--retries=0", "/status/404", NULL };
+  const char * const relative[] = { "-o", ".", "/range/60000?rate=20000", NULL };
+  const char * const none[] = { NULL };
+  g_autofree char *path = g_build_filename (f->dir, "60000", NULL);
+  g_autofree char *part = g_build_filename (f->dir, "60000.part", NULL);
+  const char * const refused[] = { "ftp://127.0.0.1/x", NULL };
+  TestRequest *request;
+
+  /* Nothing to do, in a session with nothing either: a usage error. */
+  start_headless (f, refused);
+  g_assert_cmpint (wait_headless (f, 20000), ==, 2);
+  g_assert_nonnull (strstr (f->err, "no valid URL given"));
+
+  start_headless (f, password);
+  g_assert_cmpint (wait_headless (f, 20000), ==, 0);
+  start_headless (f, password);
+  g_assert_cmpint (wait_headless (f, 20000), ==, 0);
+  g_assert_cmpstr (f->out, ==, "");
+  g_assert_cmpuint (test_server_get_request_count (f->server, "/bytes"), ==, 1);
+  g_assert_cmpuint (test_count_files (f->dir, NULL), ==, 1);
+
+  /* Stopped mid-transfer in a folder given relative to the first run's. */
+  f->cwd = f->dir;
+  start_headless (f, relative);
+  TEST_RUN_UNTIL (file_size (part) > 0, 10000);
+  g_subprocess_send_signal (f->process, SIGTERM);
+  g_assert_cmpint (wait_headless (f, 20000), ==, 1);
+  test_server_reset_counters (f->server);
+  f->cwd = f->state_dir;
+  start_headless (f, none);
+  g_assert_cmpint (wait_headless (f, 30000), ==, 0);
+  g_assert_true (test_file_has_pattern (path, 60000));
+  g_assert_cmpuint (test_count_files (f->dir, ".part"), ==, 0);
+  request = test_server_get_last_request (f->server, "/range");
+  g_assert_nonnull (soup_message_headers_get_one (request->headers, "Range"));
+  g_assert_cmpuint (test_count_files (f->dir, NULL), ==, 2);
+
+  start_headless (f, missing);
+  g_assert_cmpint (wait_headless (f, 20000), ==, 1);
+  start_headless (f, missing);
+  g_assert_cmpint (wait_headless (f, 20000), ==, 1);
+  g_assert_cmpuint (test_server_get_request_count (f->server, "/status"), ==, 2);
+  start_headless (f, none);
+  g_assert_cmpint (wait_headless (f, 20000), ==, 1);
+  g_assert_cmpuint (test_server_get_request_count (f->server, "/status"), ==, 2);
+  g_assert_cmpuint (test_count_files (f->dir, NULL), ==, 2);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1137,6 +1198,7 @@ main (int    argc,
   ADD ("flush-while-saving", test_flush_while_saving);
   ADD ("debounce", test_debounce);
   ADD ("headless-session", test_headless_session);
+  ADD ("headless-rerun", test_headless_rerun);
 #undef ADD
 
   return g_test_run ();

@@ -300,6 +300,21 @@ read_input (const char  *input,
   return g_memory_output_stream_steal_data (G_MEMORY_OUTPUT_STREAM (memory));
 }
 
+static gboolean
+all_done (SluiceScheduler *scheduler)
+{
+  GListModel *tasks = G_LIST_MODEL (scheduler);
+
+  for (guint i = 0; i < g_list_model_get_n_items (tasks); i++)
+    {
+      g_autoptr(SluiceTask) task = g_list_model_get_item (tasks, i);
+
+      if (sluice_task_get_state (task) != SLUICE_TASK_STATE_DONE)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 int
 sluice_headless_run (int    argc,
                      char **argv)
@@ -407,6 +422,15 @@ sluice_headless_run (int    argc,
   g_ptr_array_add (all_urls, NULL);
 
   cwd = g_get_current_dir ();
+  /* A session keeps the folder: relative to this run's, it would mean
+   * nothing to the next one. */
+  if (output != NULL)
+    {
+      char *absolute = g_canonicalize_filename (output, cwd);
+
+      g_free (output);
+      output = absolute;
+    }
   self.scheduler = g_object_new (SLUICE_TYPE_SCHEDULER,
                                  "max-concurrent", (guint) jobs,
                                  "max-per-host", (guint) per_host,
@@ -447,6 +471,16 @@ sluice_headless_run (int    argc,
       sluice_scheduler_add_many_unique (self.scheduler, (const char * const *) all_urls->pdata,
                                         scrape ? SLUICE_TASK_KIND_SCRAPE : SLUICE_TASK_KIND_DOWNLOAD,
                                         NULL);
+      if (g_list_model_get_n_items (G_LIST_MODEL (self.scheduler)) == 0)
+        {
+          fprintf (stderr, "%s\n", _("sluice: no valid URL given (see sluice --headless --help)"));
+          g_source_remove (sigint);
+          g_source_remove (sigterm);
+          g_clear_object (&self.session);
+          g_clear_object (&self.scheduler);
+          g_clear_pointer (&self.loop, g_main_loop_unref);
+          return EXIT_USAGE;
+        }
       /* The batch itself is on disk before any byte arrives. */
       if (!sluice_session_save (self.session, &error))
         {
@@ -483,7 +517,8 @@ sluice_headless_run (int    argc,
     }
   print_summary (&self);
 
-  status = self.n_done == self.n_tasks ? EXIT_ALL_DONE : EXIT_SOME_FAILED;
+  /* With a session, a task that failed on an earlier run is not done either. */
+  status = self.n_done == self.n_tasks && all_done (self.scheduler) ? EXIT_ALL_DONE : EXIT_SOME_FAILED;
   g_clear_object (&self.session);
   g_clear_object (&self.scheduler);
   g_clear_pointer (&self.loop, g_main_loop_unref);

@@ -20,6 +20,7 @@
 #include "sluice-scheduler-private.h"
 #include "sluice-scrape.h"
 #include "sluice-transfer.h"
+#include "sluice-url-list.h"
 
 #define DEFAULT_MAX_CONCURRENT 8
 #define DEFAULT_MAX_PER_HOST   6
@@ -1031,24 +1032,39 @@ sluice_scheduler_add_many_full (SluiceScheduler    *self,
   return added;
 }
 
+/* Failed or cancelled: over, without its result. */
+static gboolean
+is_over_unfinished (SluiceTask *task)
+{
+  SluiceTaskState state = sluice_task_get_state (task);
+
+  return state == SLUICE_TASK_STATE_FAILED || state == SLUICE_TASK_STATE_CANCELLED;
+}
+
 guint
 sluice_scheduler_add_many_unique (SluiceScheduler    *self,
                                   const char * const *uris,
                                   SluiceTaskKind      kind,
                                   const char         *directory)
 {
-  g_autoptr(GHashTable) seen = NULL;
+  g_autoptr(GHashTable) by_uri = NULL;
+  g_autoptr(GHashTable) by_shown_uri = NULL;
   g_autoptr(GPtrArray) fresh = NULL;
+  guint retried = 0;
 
   g_return_val_if_fail (SLUICE_IS_SCHEDULER (self), 0);
   g_return_val_if_fail (uris != NULL, 0);
 
-  seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  /* A task restored from a session has only its shown URL (no password):
+   * it matches a given URL by that. */
+  by_uri = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  by_shown_uri = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   for (guint i = 0; i < self->tasks->len; i++)
     {
       SluiceTask *task = g_ptr_array_index (self->tasks, i);
 
-      g_hash_table_add (seen, task_key (sluice_task_get_uri (task), sluice_task_get_kind (task)));
+      g_hash_table_insert (by_uri, task_key (sluice_task_get_uri (task), sluice_task_get_kind (task)), task);
+      g_hash_table_insert (by_shown_uri, task_key (sluice_task_get_shown_uri (task), sluice_task_get_kind (task)), task);
     }
 
   fresh = g_ptr_array_new_with_free_func (g_free);
@@ -1056,17 +1072,43 @@ sluice_scheduler_add_many_unique (SluiceScheduler    *self,
     {
       g_autoptr(GUri) guri = parse_web_uri (uris[i]);
       g_autofree char *normalised = NULL;
+      g_autofree char *shown = NULL;
+      g_autofree char *key = NULL;
+      g_autofree char *shown_key = NULL;
+      SluiceTask *task;
 
       if (guri == NULL)
         continue;
       /* The same string a task made from it would hold. */
       normalised = g_uri_to_string (guri);
-      if (g_hash_table_add (seen, task_key (normalised, kind)))
-        g_ptr_array_add (fresh, g_steal_pointer (&normalised));
+      shown = sluice_url_redact (normalised);
+      key = task_key (normalised, kind);
+      shown_key = task_key (shown, kind);
+
+      /* Asked for again after it failed or was cancelled: try again. */
+      /* (A NULL task is one of uris, added already.) */
+      if (g_hash_table_lookup_extended (by_uri, key, NULL, (gpointer *) &task))
+        {
+          if (task != NULL && is_over_unfinished (task))
+            {
+              sluice_task_retry (task);
+              retried++;
+            }
+          continue;
+        }
+      /* A restored task without its password cannot be tried again: only
+       * one that is done or still to come stands for the URL. */
+      if (g_hash_table_lookup_extended (by_shown_uri, shown_key, NULL, (gpointer *) &task) &&
+          (task == NULL || !is_over_unfinished (task)))
+        continue;
+
+      g_hash_table_insert (by_uri, g_steal_pointer (&key), NULL);
+      g_hash_table_insert (by_shown_uri, g_steal_pointer (&shown_key), NULL);
+      g_ptr_array_add (fresh, g_steal_pointer (&normalised));
     }
   g_ptr_array_add (fresh, NULL);
 
-  return sluice_scheduler_add_many_full (self, (const char * const *) fresh->pdata, kind, directory);
+  return retried + sluice_scheduler_add_many_full (self, (const char * const *) fresh->pdata, kind, directory);
 }
 
 guint

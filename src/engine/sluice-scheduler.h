@@ -29,7 +29,9 @@ guint            sluice_scheduler_add_many_full        (SluiceScheduler     *sel
                                                         SluiceTaskKind       kind,
                                                         const char          *directory);
 /* The same, but skips any URL that already has a task of this kind (same
- * URL once normalised), and duplicates within uris. */
+ * URL once normalised, or the same shown URL for a task restored without
+ * its password), and duplicates within uris; a task that failed or was
+ * cancelled is retried instead.  Returns how many were added or retried. */
 guint            sluice_scheduler_add_many_unique      (SluiceScheduler     *self,
                                                         const char * const  *uris,
                                                         SluiceTaskKind       kind,
