@@ -153,6 +153,12 @@ shown_after_search (Fixture     *f,
 }
 
 static void
+count_emission (guint *count)
+{
+  (*count)++;
+}
+
+static void
 test_search (Fixture       *f,
              gconstpointer  data)
 {
@@ -161,6 +167,7 @@ test_search (Fixture       *f,
   g_autofree char *text = NULL;
   g_autoptr(SluiceUrlList) list = NULL;
   GtkEditable *entry;
+  guint n_searches = 0;
 
   /* A URL with a password in it: shown (and so searched) as "***". */
   text = g_strdup_printf ("%s\nhttp://ann:hunter2@%s:%d/bytes/10\n",
@@ -180,6 +187,17 @@ test_search (Fixture       *f,
   g_assert_cmpuint (shown_after_search (f, entry, "hunter2"), ==, 0);
   g_assert_cmpuint (shown_after_search (f, entry, "ann:***@"), ==, 1);
   g_assert_cmpuint (shown_after_search (f, entry, ""), ==, 2);
+
+  /* Searching first: a title that arrives later is found when it does.
+   * (The entry's own delayed "search-changed" comes first, as it would
+   * while someone types.) */
+  g_signal_connect_swapped (entry, "search-changed", G_CALLBACK (count_emission), &n_searches);
+  g_assert_cmpuint (shown_after_search (f, entry, "Überblick"), ==, 0);
+  TEST_RUN_UNTIL (n_searches == 2, 5000);
+  test_window_add_urls (f, SLUICE_TASK_KIND_SCRAPE, "/html/scrape-latin1.html", NULL);
+  test_run_until_scheduler_idle (f->scheduler, 10000);
+  TEST_RUN_UNTIL (g_list_model_get_n_items (view_model (f)) == 1, 5000);
+  g_signal_handlers_disconnect_by_data (entry, &n_searches);
 }
 
 static void

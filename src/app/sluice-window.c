@@ -181,12 +181,14 @@ refilter_now (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* State changes move tasks between filters; refiltering 10,000 rows on each
- * of them would be wasteful, so changes are gathered for a moment. */
+/* State changes move tasks between filters, and titles and file names,
+ * which a search looks at, arrive with them; refiltering 10,000 rows on
+ * each of them would be wasteful, so changes are gathered for a moment. */
 static void
 queue_refilter (SluiceWindow *self)
 {
-  if (g_str_equal (self->filter_name, "all") || self->refilter_source != 0)
+  if ((g_str_equal (self->filter_name, "all") && self->search_text == NULL) ||
+      self->refilter_source != 0)
     return;
   self->refilter_source = g_timeout_add (REFILTER_MS, refilter_now, self);
 }
