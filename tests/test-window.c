@@ -200,6 +200,50 @@ test_search (Fixture       *f,
   g_signal_handlers_disconnect_by_data (entry, &n_searches);
 }
 
+/* Sorting by Name follows the names the rows show: for tasks that never
+ * got a file name or title, the URL's last segment, not the whole URL (so
+ * not its host first), with a password hidden in it or not. */
+static void
+test_sort_by_name (Fixture       *f,
+                   gconstpointer  data)
+{
+  const char *names[] = { "zebra.txt", "mango.txt", "apple.txt" };
+  const char *hosts[] = { "127.0.0.1", "127.0.0.2", "127.0.0.3" };
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(SluiceUrlList) list = NULL;
+  g_autoptr(GListModel) columns = NULL;
+  g_autoptr(GtkColumnViewColumn) name_column = NULL;
+  GtkColumnView *view = sluice_window_get_column_view (f->window);
+
+  sluice_scheduler_set_max_retries (f->scheduler, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *path = g_strconcat ("/html/", names[i], NULL);
+      g_autofree char *url = test_server_url_for_host (f->server, hosts[i], path);
+
+      /* Each answers 404: no file name ever comes. */
+      if (i == 1)
+        g_string_append_printf (text, "http://ann:secret@%s\n", url + strlen ("http://"));
+      else
+        g_string_append_printf (text, "%s\n", url);
+    }
+  list = sluice_url_list_parse (text->str, -1);
+  sluice_window_add_urls (f->window, list, SLUICE_TASK_KIND_DOWNLOAD, f->dir);
+  test_run_until_scheduler_idle (f->scheduler, 10000);
+
+  columns = g_object_ref (gtk_column_view_get_columns (view));
+  name_column = g_list_model_get_item (columns, 1);
+  gtk_column_view_sort_by_column (view, name_column, GTK_SORT_ASCENDING);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(SluiceTask) task = g_list_model_get_item (view_model (f), i);
+      g_autofree char *shown = sluice_format_name (task);
+
+      g_assert_cmpint (sluice_task_get_state (task), ==, SLUICE_TASK_STATE_FAILED);
+      g_assert_cmpstr (shown, ==, names[G_N_ELEMENTS (names) - 1 - i]);
+    }
+}
+
 static void
 test_details_pane (Fixture       *f,
                    gconstpointer  data)
@@ -357,6 +401,7 @@ main (int    argc,
   ADD ("failure-reason-and-retry", test_failure_reason_and_retry);
   ADD ("filter-and-concurrency", test_filter_and_concurrency);
   ADD ("search", test_search);
+  ADD ("sort-by-name", test_sort_by_name);
   ADD ("details-pane", test_details_pane);
   ADD ("long-list-in-slices", test_long_list_in_slices);
   ADD ("long-list-behind-a-filter", test_long_list_behind_a_filter);

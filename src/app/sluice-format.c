@@ -17,9 +17,10 @@ sluice_format_name (SluiceTask *task)
   const char *slash;
   g_autofree char *segment = NULL;
 
-  /* The engine falls back to the whole URL, which the row already shows
-   * beneath; a shorter handle reads better. */
-  if (g_strcmp0 (name, sluice_task_get_uri (task)) != 0)
+  /* The engine falls back to the whole URL (as shown, without a password),
+   * which the row already shows beneath; a shorter handle reads better. */
+  if (g_strcmp0 (name, sluice_task_get_uri (task)) != 0 &&
+      g_strcmp0 (name, sluice_task_get_shown_uri (task)) != 0)
     return g_strdup (name);
 
   uri = g_uri_parse (sluice_task_get_uri (task), G_URI_FLAGS_ENCODED, NULL);

@@ -640,8 +640,9 @@ sluice_task_columns_create_factory (SluiceTaskColumns *self,
 
 /* Sorting */
 
-/* A collation key per task, cached until its display name changes: 100,000
- * g_utf8_collate() calls per sort froze the window; keys compare with strcmp. */
+/* A collation key per task of the name its row shows, cached until its
+ * display name changes: 100,000 g_utf8_collate() calls per sort froze the
+ * window; keys compare with strcmp. */
 static const char *
 name_sort_key (SluiceTask *task)
 {
@@ -654,9 +655,11 @@ name_sort_key (SluiceTask *task)
   cached = g_object_get_qdata (G_OBJECT (task), quark);
   if (cached == NULL || g_strcmp0 (cached[0], name) != 0)
     {
+      g_autofree char *shown = sluice_format_name (task);
+
       cached = g_new0 (char *, 3);
       cached[0] = g_strdup (name);
-      cached[1] = g_utf8_collate_key_for_filename (name, -1);
+      cached[1] = g_utf8_collate_key_for_filename (shown, -1);
       g_object_set_qdata_full (G_OBJECT (task), quark, cached, (GDestroyNotify) g_strfreev);
     }
   return cached[1];
