@@ -7,6 +7,7 @@
 #include <json-glib/json-glib.h>
 
 #include "sluice-format.h"
+#include "sluice-task-details.h"
 #include "sluice-window.h"
 #include "test-ui-utils.h"
 #include "test-utils.h"
@@ -268,6 +269,49 @@ test_details_pane (Fixture       *f,
   test_ui_save_screenshot (GTK_WIDGET (f->window), "screenshot-details-download.png");
 }
 
+static gboolean
+is_label_of (GtkWidget     *widget,
+             gconstpointer  text)
+{
+  return GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), text) == 0;
+}
+
+/* The text of the details pane's value beside key, or NULL. */
+static char *
+details_value (Fixture    *f,
+               const char *key)
+{
+  GtkWidget *details = test_ui_find_of_type (GTK_WIDGET (f->window), SLUICE_TYPE_TASK_DETAILS);
+  GtkWidget *key_label = details != NULL ? test_ui_find (details, is_label_of, key) : NULL;
+  GtkWidget *grid;
+  int row;
+
+  if (key_label == NULL)
+    return NULL;
+  grid = gtk_widget_get_parent (key_label);
+  gtk_grid_query_child (GTK_GRID (grid), key_label, NULL, &row, NULL, NULL);
+  return g_strdup (gtk_label_get_label (GTK_LABEL (gtk_grid_get_child_at (GTK_GRID (grid), 1, row))));
+}
+
+/* A selected task that gets no data (connecting, stalled, waiting) still
+ * shows its time going on in the details, as its row does. */
+static void
+test_details_clock (Fixture       *f,
+                    gconstpointer  data)
+{
+  GtkSelectionModel *selection = gtk_column_view_get_model (sluice_window_get_column_view (f->window));
+  g_autoptr(SluiceTask) hanging = test_window_add_urls (f, SLUICE_TASK_KIND_DOWNLOAD, "/hang", NULL);
+  g_autofree char *first = NULL;
+
+  TEST_RUN_UNTIL (sluice_task_get_state (hanging) == SLUICE_TASK_STATE_CONNECTING, 5000);
+  gtk_selection_model_select_item (selection, 0, TRUE);
+  TEST_RUN_UNTIL ((first = details_value (f, "Elapsed")) != NULL, 5000);
+  TEST_RUN_UNTIL (({ g_autofree char *now = details_value (f, "Elapsed");
+                     g_strcmp0 (now, first) != 0; }), 5000);
+  g_assert_cmpint (sluice_task_get_state (hanging), ==, SLUICE_TASK_STATE_CONNECTING);
+  sluice_task_cancel (hanging);
+}
+
 /* A batch as a person would see it mid-way, for the README and the
  * software centre. */
 static void
@@ -402,6 +446,7 @@ main (int    argc,
   ADD ("filter-and-concurrency", test_filter_and_concurrency);
   ADD ("search", test_search);
   ADD ("sort-by-name", test_sort_by_name);
+  ADD ("details-clock", test_details_clock);
   ADD ("details-pane", test_details_pane);
   ADD ("long-list-in-slices", test_long_list_in_slices);
   ADD ("long-list-behind-a-filter", test_long_list_behind_a_filter);

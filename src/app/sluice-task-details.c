@@ -22,6 +22,7 @@ struct _SluiceTaskDetails
   SluiceTask *task;
   gulong      notify_id;
   guint       refresh_source;
+  guint       clock_source;    /* while the task's time goes on */
   GtkWidget  *title;
   GtkWidget  *grid;
   guint       n_rows;
@@ -195,11 +196,53 @@ refresh_now (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+on_clock (gpointer user_data)
+{
+  rebuild (SLUICE_TASK_DETAILS (user_data));
+  return G_SOURCE_CONTINUE;
+}
+
+/* A task connecting, stalled or waiting to retry says nothing for a while;
+ * its elapsed time goes on all the same (as in its row). */
+static void
+update_clock (SluiceTaskDetails *self)
+{
+  gboolean ticking = FALSE;
+
+  if (self->task != NULL)
+    switch (sluice_task_get_state (self->task))
+      {
+      case SLUICE_TASK_STATE_CONNECTING:
+      case SLUICE_TASK_STATE_RUNNING:
+      case SLUICE_TASK_STATE_WAITING_RETRY:
+        ticking = TRUE;
+        break;
+      case SLUICE_TASK_STATE_QUEUED:
+      case SLUICE_TASK_STATE_DONE:
+      case SLUICE_TASK_STATE_FAILED:
+      case SLUICE_TASK_STATE_CANCELLED:
+      default:
+        break;
+      }
+
+  if (ticking && self->clock_source == 0)
+    {
+      self->clock_source = g_timeout_add_seconds (1, on_clock, self);
+      g_source_set_static_name (g_main_context_find_source_by_id (NULL, self->clock_source),
+                                "[sluice] details clock");
+    }
+  else if (!ticking)
+    g_clear_handle_id (&self->clock_source, g_source_remove);
+}
+
 static void
 on_task_notify (SluiceTask        *task,
                 GParamSpec        *pspec,
                 SluiceTaskDetails *self)
 {
+  if (pspec == NULL || g_str_equal (pspec->name, "state"))
+    update_clock (self);
   if (self->refresh_source == 0)
     self->refresh_source = g_timeout_add (REFRESH_MS, refresh_now, self);
 }
@@ -224,6 +267,7 @@ sluice_task_details_set_task (SluiceTaskDetails *self,
   g_set_object (&self->task, task);
   if (task != NULL)
     self->notify_id = g_signal_connect (task, "notify", G_CALLBACK (on_task_notify), self);
+  update_clock (self);
   rebuild (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TASK]);
 }
@@ -235,6 +279,7 @@ sluice_task_details_dispose (GObject *object)
 
   g_clear_signal_handler (&self->notify_id, self->task);
   g_clear_handle_id (&self->refresh_source, g_source_remove);
+  g_clear_handle_id (&self->clock_source, g_source_remove);
   g_clear_object (&self->task);
 
   G_OBJECT_CLASS (sluice_task_details_parent_class)->dispose (object);
