@@ -312,6 +312,31 @@ test_details_clock (Fixture       *f,
   sluice_task_cancel (hanging);
 }
 
+/* The notification's words for how a batch ended: every kind of ending
+ * counted, and no "All" for a single task. */
+static void
+test_batch_outcome (Fixture       *f,
+                    gconstpointer  data)
+{
+  const struct {
+    guint done, failed, cancelled;
+    const char *text;
+  } cases[] = {
+    { 12, 0, 0, "All 12 tasks done" },
+    { 1, 0, 0, "The task is done" },
+    { 3, 0, 2, "3 done · 2 cancelled" },
+    { 40, 2, 0, "40 done · 2 failed" },
+    { 0, 1, 1, "1 failed · 1 cancelled" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = sluice_format_batch_outcome (cases[i].done, cases[i].failed, cases[i].cancelled);
+
+      g_assert_cmpstr (text, ==, cases[i].text);
+    }
+}
+
 /* A batch as a person would see it mid-way, for the README and the
  * software centre. */
 static void
@@ -447,6 +472,7 @@ main (int    argc,
   ADD ("search", test_search);
   ADD ("sort-by-name", test_sort_by_name);
   ADD ("details-clock", test_details_clock);
+  ADD ("batch-outcome", test_batch_outcome);
   ADD ("details-pane", test_details_pane);
   ADD ("long-list-in-slices", test_long_list_in_slices);
   ADD ("long-list-behind-a-filter", test_long_list_behind_a_filter);

@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "sluice-application.h"
+#include "sluice-format.h"
 #include "sluice-preferences-window.h"
 #include "sluice-session.h"
 #include "sluice-window.h"
@@ -26,6 +27,10 @@ struct _SluiceApplication
   SluiceSession   *session;
   char            *session_problem;  /* shown once a window exists */
   guint            inhibit_cookie;
+  /* The scheduler's counts when the batch began: the batch is the rest. */
+  guint            done_before;
+  guint            failed_before;
+  guint            cancelled_before;
 };
 
 G_DEFINE_FINAL_TYPE (SluiceApplication, sluice_application, ADW_TYPE_APPLICATION)
@@ -218,19 +223,18 @@ notify_batch_finished (SluiceApplication *self)
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
   g_autoptr(GNotification) notification = NULL;
   g_autofree char *body = NULL;
+  /* Finished tasks cleared meanwhile leave the counts lower than before. */
   guint n_done = sluice_scheduler_get_n_done (self->scheduler);
   guint n_failed = sluice_scheduler_get_n_failed (self->scheduler);
+  guint n_cancelled = sluice_scheduler_get_n_cancelled (self->scheduler);
 
   if (!g_settings_get_boolean (self->settings, "notify-when-done") ||
       (window != NULL && gtk_window_is_active (window)))
     return;
 
-  if (n_failed > 0)
-    /* Translators: a notification body, e.g. "40 done, 2 failed" */
-    body = g_strdup_printf (_("%u done, %u failed"), n_done, n_failed);
-  else
-    body = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u task done", "All %u tasks done", n_done),
-                            n_done);
+  body = sluice_format_batch_outcome (n_done > self->done_before ? n_done - self->done_before : 0,
+                                      n_failed > self->failed_before ? n_failed - self->failed_before : 0,
+                                      n_cancelled > self->cancelled_before ? n_cancelled - self->cancelled_before : 0);
   notification = g_notification_new (_("Batch finished"));
   g_notification_set_body (notification, body);
   g_notification_set_default_action (notification, "app.activate");
@@ -246,7 +250,12 @@ on_busy_changed (SluiceScheduler   *scheduler,
   if (!sluice_scheduler_get_busy (scheduler))
     notify_batch_finished (self);
   else
-    g_application_withdraw_notification (G_APPLICATION (self), "batch-finished");
+    {
+      self->done_before = sluice_scheduler_get_n_done (scheduler);
+      self->failed_before = sluice_scheduler_get_n_failed (scheduler);
+      self->cancelled_before = sluice_scheduler_get_n_cancelled (scheduler);
+      g_application_withdraw_notification (G_APPLICATION (self), "batch-finished");
+    }
 }
 
 static void

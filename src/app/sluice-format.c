@@ -205,3 +205,38 @@ sluice_format_result (SluiceTask *task)
       return g_strdup ("");
     }
 }
+
+char *
+sluice_format_batch_outcome (guint n_done,
+                             guint n_failed,
+                             guint n_cancelled)
+{
+  GString *text;
+
+  if (n_failed == 0 && n_cancelled == 0)
+    {
+      /* "All" is wrong for one, whatever plural form a language gives 1. */
+      if (n_done == 1)
+        return g_strdup (_("The task is done"));
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "All %u task done", "All %u tasks done", n_done),
+                              n_done);
+    }
+
+  text = g_string_new (NULL);
+  if (n_done > 0)
+    g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "%u done", "%u done", n_done), n_done);
+  if (n_failed > 0)
+    {
+      if (text->len > 0)
+        g_string_append (text, " · ");
+      g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "%u failed", "%u failed", n_failed), n_failed);
+    }
+  if (n_cancelled > 0)
+    {
+      if (text->len > 0)
+        g_string_append (text, " · ");
+      g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "%u cancelled", "%u cancelled", n_cancelled),
+                              n_cancelled);
+    }
+  return g_string_free (text, FALSE);
+}

@@ -26,5 +26,9 @@ char       *sluice_format_duration     (double      seconds);
  * "Retrying in 4 s", "Waiting for example.com" … */
 char       *sluice_format_result       (SluiceTask *task);
 char       *sluice_format_scrape_counts (SluiceTask *task);
+/* How a batch ended: "All 12 tasks done", "10 done · 2 cancelled" … */
+char       *sluice_format_batch_outcome (guint      n_done,
+                                         guint      n_failed,
+                                         guint      n_cancelled);
 
 G_END_DECLS
