@@ -540,52 +540,6 @@ test_server_redirect_schemes (Fixture       *f,
   assert_batch_done (f);
 }
 
-/* A resume answered with a Content-Range other than the one asked for:
- * the partial file is thrown away, and the next attempt starts over. */
-static void
-test_server_content_range_wrong (Fixture       *f,
-                                 gconstpointer  data)
-{
-  SluiceTask *task = add (f, "/content-range-wrong/100000?key=crw");
-  GPtrArray *requests;
-
-  track (task);
-  add_batch (f);
-  run_until_idle (f, 10000);
-
-  assert_task (task, SLUICE_TASK_STATE_DONE, "none", NULL);
-  g_assert_cmpuint (sluice_task_get_attempt (task), ==, 3);
-  g_assert_nonnull (strstr (history (task), "The server sent a different part of the file than asked for"));
-  g_assert_true (test_file_has_pattern (sluice_task_get_path (task), 100000));
-  {
-    g_autofree char *sha = test_pattern_sha256 (100000);
-
-    g_assert_cmpstr (sluice_task_get_sha256 (task), ==, sha);
-  }
-
-  requests = test_server_get_requests (f->server);
-  {
-    guint seen = 0;
-
-    for (guint i = 0; i < requests->len; i++)
-      {
-        TestRequest *r = g_ptr_array_index (requests, i);
-        const char *range = soup_message_headers_get_one (r->headers, "Range");
-
-        if (!g_str_has_prefix (r->path, "/content-range-wrong"))
-          continue;
-        seen++;
-        if (seen == 2)
-          g_assert_cmpstr (range, ==, "bytes=50000-");
-        else
-          g_assert_null (range);
-      }
-    g_assert_cmpuint (seen, ==, 3);
-  }
-  assert_dir (f->dir, "100000");
-  assert_batch_done (f);
-}
-
 /* Ranges of the requests to path_prefix, in order ("-" for none). */
 static char *
 ranges_asked (Fixture    *f,
@@ -608,6 +562,45 @@ ranges_asked (Fixture    *f,
   return g_string_free (g_steal_pointer (&ranges), FALSE);
 }
 
+/* A download done after resuming: attempts attempts, the whole pattern
+ * of size bytes and its sha256, the requests to path_prefix asking for
+ * ranges (as ranges_asked () says). */
+static void
+assert_resumed (Fixture    *f,
+                SluiceTask *task,
+                guint       attempts,
+                goffset     size,
+                const char *path_prefix,
+                const char *ranges)
+{
+  g_autofree char *sha = test_pattern_sha256 (size);
+  g_autofree char *asked = ranges_asked (f, path_prefix);
+
+  assert_task (task, SLUICE_TASK_STATE_DONE, "none", NULL);
+  g_assert_cmpuint (sluice_task_get_attempt (task), ==, attempts);
+  g_assert_true (test_file_has_pattern (sluice_task_get_path (task), size));
+  g_assert_cmpstr (sluice_task_get_sha256 (task), ==, sha);
+  g_assert_cmpstr (asked, ==, ranges);
+}
+
+/* A resume answered with a Content-Range other than the one asked for:
+ * the partial file is thrown away, and the next attempt starts over. */
+static void
+test_server_content_range_wrong (Fixture       *f,
+                                 gconstpointer  data)
+{
+  SluiceTask *task = add (f, "/content-range-wrong/100000?key=crw");
+
+  track (task);
+  add_batch (f);
+  run_until_idle (f, 10000);
+
+  assert_resumed (f, task, 3, 100000, "/content-range-wrong", "-|bytes=50000-|-");
+  g_assert_nonnull (strstr (history (task), "The server sent a different part of the file than asked for"));
+  assert_dir (f->dir, "100000");
+  assert_batch_done (f);
+}
+
 /* A resume answered with only part of the rest (a 206 for bytes 500-749
  * of 1000, as servers that cap their range answers send): the file is not
  * done at 750 bytes; the next attempt asks for the rest. */
@@ -616,21 +609,14 @@ test_server_range_piece (Fixture       *f,
                          gconstpointer  data)
 {
   SluiceTask *task = add (f, "/short/500?total=1000&etag=1&piece=250");
-  g_autofree char *sha = test_pattern_sha256 (1000);
-  g_autofree char *ranges = NULL;
 
   track (task);
   add_batch (f);
   run_until_idle (f, 10000);
 
-  assert_task (task, SLUICE_TASK_STATE_DONE, "none", NULL);
-  g_assert_cmpuint (sluice_task_get_attempt (task), ==, 3);
+  assert_resumed (f, task, 3, 1000, "/short", "-|bytes=500-|bytes=750-");
   /* g_format_size () puts a no-break space before the unit. */
   g_assert_nonnull (strstr (history (task), "The server sent only part of the file (750 bytes of 1.0\u00a0kB)"));
-  g_assert_true (test_file_has_pattern (sluice_task_get_path (task), 1000));
-  g_assert_cmpstr (sluice_task_get_sha256 (task), ==, sha);
-  ranges = ranges_asked (f, "/short");
-  g_assert_cmpstr (ranges, ==, "-|bytes=500-|bytes=750-");
   assert_dir (f->dir, "500");
   assert_batch_done (f);
 }
@@ -644,20 +630,13 @@ test_server_resume_complete (Fixture       *f,
                              gconstpointer  data)
 {
   SluiceTask *task;
-  g_autofree char *sha = test_pattern_sha256 (1000);
-  g_autofree char *ranges = NULL;
 
   sluice_scheduler_set_timeout (f->scheduler, 1);
   task = add (f, "/stall/1000?total=1000&chunked=1&etag=1");
   add_batch (f);
   run_until_idle (f, 15000);
 
-  assert_task (task, SLUICE_TASK_STATE_DONE, "none", NULL);
-  g_assert_cmpuint (sluice_task_get_attempt (task), ==, 2);
-  g_assert_true (test_file_has_pattern (sluice_task_get_path (task), 1000));
-  g_assert_cmpstr (sluice_task_get_sha256 (task), ==, sha);
-  ranges = ranges_asked (f, "/stall");
-  g_assert_cmpstr (ranges, ==, "-|bytes=1000-");
+  assert_resumed (f, task, 2, 1000, "/stall", "-|bytes=1000-");
   assert_dir (f->dir, "1000");
   assert_batch_done (f);
 }
