@@ -2359,10 +2359,33 @@ test_fuzz_url_list_zone_id (void)
     "http://[fe80::1%25a%40b]/",
     "http://[fe80::1%25%20]/",
   };
-  g_autoptr(SluiceUrlList) good = sluice_url_list_parse ("http://[fe80::1%25eth0]/zone", -1);
+  const char * const zoned[] = { "http://[fe80::1%25eth0]/zone", NULL };
+  g_autoptr(SluiceUrlList) good = sluice_url_list_parse (zoned[0], -1);
+  g_autofree char *dir = test_make_temp_dir ();
+  g_autoptr(SluiceScheduler) scheduler = NULL;
+  g_autoptr(SluiceTask) task = NULL;
+  g_autoptr(GUri) again = NULL;
 
   g_assert_cmpuint (sluice_url_list_get_n_urls (good), ==, 1);
-  g_assert_cmpstr (sluice_url_list_get_url (good, 0), ==, "http://[fe80::1%25eth0]/zone");
+  g_assert_cmpstr (sluice_url_list_get_url (good, 0), ==, zoned[0]);
+
+  /* The task keeps it in a form that parses again (a session saves and
+   * loads it; a URL given again matches it). */
+  scheduler = test_scheduler_new (dir, 1);
+  sluice_scheduler_cancel_all (scheduler);
+  g_assert_cmpuint (sluice_scheduler_add_many_unique (scheduler, zoned, SLUICE_TASK_KIND_DOWNLOAD, NULL), ==, 1);
+  task = g_list_model_get_item (G_LIST_MODEL (scheduler), 0);
+  sluice_task_cancel (task);
+  g_assert_cmpstr (sluice_task_get_uri (task), ==, zoned[0]);
+  again = g_uri_parse (sluice_task_get_uri (task), G_URI_FLAGS_NONE, NULL);
+  g_assert_nonnull (again);
+  g_assert_cmpuint (sluice_scheduler_add_many_unique (scheduler, zoned, SLUICE_TASK_KIND_DOWNLOAD, NULL), ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (scheduler)), ==, 1);
+  sluice_task_cancel (task);
+  test_run_until_scheduler_idle (scheduler, 5000);
+  g_clear_object (&task);
+  g_assert_finalize_object (g_steal_pointer (&scheduler));
+  test_remove_tree (dir);
 
   for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
     {

@@ -1080,7 +1080,7 @@ sluice_scheduler_add_many_unique (SluiceScheduler    *self,
       if (guri == NULL)
         continue;
       /* The same string a task made from it would hold. */
-      normalised = g_uri_to_string (guri);
+      normalised = sluice_uri_to_string (guri);
       shown = sluice_url_redact (normalised);
       key = task_key (normalised, kind);
       shown_key = task_key (shown, kind);

@@ -255,7 +255,7 @@ _sluice_task_new (SluiceScheduler *scheduler,
 
   self->scheduler = scheduler;
   self->guri = g_uri_ref (uri);
-  self->uri = g_uri_to_string (uri);
+  self->uri = sluice_uri_to_string (uri);
   /* Redacted once here: the URL is shown, searched, exported and saved. */
   self->shown_uri = sluice_url_redact (self->uri);
   if (g_str_equal (self->shown_uri, self->uri))

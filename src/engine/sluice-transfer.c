@@ -17,6 +17,7 @@
 #include "sluice-error.h"
 #include "sluice-task-private.h"
 #include "sluice-transfer.h"
+#include "sluice-url-list.h"
 
 /* Reads per main-loop dispatch before yielding to other sources. */
 #define READS_PER_DISPATCH 4
@@ -649,7 +650,7 @@ on_sent (GObject      *source,
   status = soup_message_get_status (self->message);
   headers = soup_message_get_response_headers (self->message);
   /* The task keeps it without a password (see sluice_url_redact ()). */
-  final_uri_string = g_uri_to_string (soup_message_get_uri (self->message));
+  final_uri_string = sluice_uri_to_string (soup_message_get_uri (self->message));
   _sluice_task_set_response (self->task, status, final_uri_string,
                              soup_message_headers_get_one (headers, "Content-Type"));
 

@@ -790,3 +790,27 @@ sluice_url_redact (const char *url)
 
   return g_string_free (out, FALSE);
 }
+
+char *
+sluice_uri_to_string (GUri *uri)
+{
+  g_autofree char *text = g_uri_to_string (uri);
+  const char *host = g_uri_get_host (uri);
+  const char *percent = host != NULL ? strchr (host, '%') : NULL;
+  g_autofree char *bare = NULL;
+  g_autofree char *zone = NULL;
+  const char *found;
+
+  if (percent == NULL)
+    return g_steal_pointer (&text);
+  bare = g_strdup_printf ("[%s]", host);
+  found = strstr (text, bare);
+  if (found == NULL)
+    return g_steal_pointer (&text);
+  zone = g_uri_escape_string (percent + 1, NULL, FALSE);
+  return g_strdup_printf ("%.*s[%.*s%%25%s]%s",
+                          (int) (found - text), text,
+                          (int) (percent - host), host,
+                          zone,
+                          found + strlen (bare));
+}

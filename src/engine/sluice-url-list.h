@@ -55,4 +55,9 @@ char                     *sluice_url_list_format_summary   (SluiceUrlList       
  * logs.  Works on any string; text that is not a URL comes back as is. */
 char                     *sluice_url_redact                (const char           *url);
 
+/* g_uri_to_string (), but with an IPv6 zone ID written as RFC 6874 says
+ * ("[fe80::1%25eth0]"): GLib 2.74 writes its "%" bare, which no parser
+ * (GLib's included) takes back. */
+char                     *sluice_uri_to_string             (GUri                 *uri);
+
 G_END_DECLS
