@@ -10,6 +10,7 @@
 #include <adwaita.h>
 #include <json-glib/json-glib.h>
 
+#include "sluice-preferences-window.h"
 #include "sluice-window.h"
 #include "test-ui-utils.h"
 #include "test-utils.h"
@@ -70,6 +71,48 @@ is_message_dialog_titled (GtkWindow     *window,
          g_strcmp0 (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (window)), title) == 0;
 }
 
+static gboolean
+is_preferences (GtkWindow     *window,
+                gconstpointer  data)
+{
+  return SLUICE_IS_PREFERENCES_WINDOW (window);
+}
+
+static gboolean
+is_about (GtkWindow     *window,
+          gconstpointer  data)
+{
+  return ADW_IS_ABOUT_WINDOW (window);
+}
+
+/* The application's shortcuts (Ctrl+Q, Ctrl+,) reach its dialogs too: the
+ * Add dialog and Preferences are the application's windows, and go with
+ * the window they belong to. */
+static void
+test_dialogs_take_app_shortcuts (Fixture       *f,
+                                 gconstpointer  data)
+{
+  GtkWindow *dialogs[2];
+
+  dialogs[0] = sluice_window_open_add_dialog (f->window, NULL);
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "preferences", NULL);
+  TEST_RUN_UNTIL ((dialogs[1] = test_ui_find_toplevel (is_preferences, NULL)) != NULL, 5000);
+
+  /* Preferences last opened, first closed: it may have gone on top of the
+   * Add dialog, and would go with it. */
+  for (guint i = G_N_ELEMENTS (dialogs); i-- > 0;)
+    {
+      GtkWindow *about;
+
+      g_assert_true (gtk_window_get_application (dialogs[i]) == GTK_APPLICATION (f->app));
+      g_assert_true (gtk_window_get_destroy_with_parent (dialogs[i]));
+      g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialogs[i]), "app.about", NULL));
+      TEST_RUN_UNTIL ((about = test_ui_find_toplevel (is_about, NULL)) != NULL, 5000);
+      gtk_window_destroy (about);
+      gtk_window_destroy (dialogs[i]);
+    }
+}
+
 /* Closing with unfinished tasks asks first; "Stop and Quit" stops them,
  * keeps the partial download, keeps the whole of a list still going in
  * (for the next session) and closes.  (Last: the scheduler is shut down
@@ -80,15 +123,21 @@ test_close_asks_first (Fixture       *f,
 {
   g_autoptr(SluiceTask) task = NULL;
   g_autoptr(SluiceUrlList) long_list = NULL;
+  GtkWindow *preferences;
   GtkWindow *dialog;
 
   task = test_window_add_urls (f, SLUICE_TASK_KIND_DOWNLOAD, "/slow/1000000?rate=50000", NULL);
   TEST_RUN_UNTIL (sluice_task_get_bytes_received (task) > 0, 5000);
   g_object_add_weak_pointer (G_OBJECT (f->window), (gpointer *) &f->window);
 
-  gtk_window_close (GTK_WINDOW (f->window));
+  /* Quit (Ctrl+Q) from Preferences: the task window is the one that asks. */
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "preferences", NULL);
+  TEST_RUN_UNTIL ((preferences = test_ui_find_toplevel (is_preferences, NULL)) != NULL, 5000);
+  test_ui_present_and_wait (preferences);
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "quit", NULL);
   TEST_RUN_UNTIL ((dialog = test_ui_find_toplevel (is_message_dialog_titled, "Stop Transfers and Quit?")) != NULL, 5000);
   g_assert_nonnull (f->window);
+  g_assert_nonnull (test_ui_find_toplevel (is_preferences, NULL));
   g_assert_cmpint (sluice_task_get_state (task), ==, SLUICE_TASK_STATE_RUNNING);
 
   /* "Keep Running" changes nothing. */
@@ -124,6 +173,7 @@ main (int    argc,
 
   g_test_add ("/window-more/export-and-import", Fixture, NULL, test_window_fixture_set_up, test_export_and_import, test_window_fixture_tear_down);
   /* Last: it shuts the scheduler down. */
+  g_test_add ("/window-more/dialogs-take-app-shortcuts", Fixture, NULL, test_window_fixture_set_up, test_dialogs_take_app_shortcuts, test_window_fixture_tear_down);
   g_test_add ("/window-more/close-asks-first", Fixture, NULL, test_window_fixture_set_up, test_close_asks_first, test_window_fixture_tear_down);
 
   return test_ui_run ();

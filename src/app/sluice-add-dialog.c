@@ -96,8 +96,12 @@ sluice_add_dialog_new (GtkWindow *parent,
   g_return_val_if_fail (parent == NULL || GTK_IS_WINDOW (parent), NULL);
   g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
 
+  /* The application's shortcuts (Ctrl+Q) work here too; the window goes
+   * with its parent. */
   return g_object_new (SLUICE_TYPE_ADD_DIALOG,
                        "transient-for", parent,
+                       "application", parent != NULL ? gtk_window_get_application (parent) : NULL,
+                       "destroy-with-parent", TRUE,
                        "settings", settings,
                        NULL);
 }

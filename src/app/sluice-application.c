@@ -89,10 +89,21 @@ folder_get_mapping (GValue   *value,
   return TRUE;
 }
 
+/* The task window most recently focused, or NULL: dialogs (Add,
+ * Preferences) are the application's windows too. */
+static SluiceWindow *
+main_window (SluiceApplication *self)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (SLUICE_IS_WINDOW (l->data))
+      return l->data;
+  return NULL;
+}
+
 static SluiceWindow *
 ensure_window (SluiceApplication *self)
 {
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkWindow *window = GTK_WINDOW (main_window (self));
 
   if (window == NULL)
     window = GTK_WINDOW (sluice_window_new (self));
@@ -300,7 +311,7 @@ sluice_application_quit (GSimpleAction *action,
                          gpointer       user_data)
 {
   SluiceApplication *self = user_data;
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkWindow *window = GTK_WINDOW (main_window (self));
 
   /* Closing the window asks first when tasks run, and quits after. */
   if (window != NULL)
