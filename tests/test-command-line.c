@@ -62,6 +62,11 @@ test_second_instance_adds (void)
   TestServer *server = test_server_new ();
   g_autofree char *data_home = test_make_temp_dir ();
   g_autofree char *downloads = test_make_temp_dir ();
+  g_autofree char *config_home = test_make_temp_dir ();
+  g_autofree char *user_dirs = g_build_filename (config_home, "user-dirs.dirs", NULL);
+  g_autofree char *user_dirs_text = g_strdup_printf ("XDG_DOWNLOAD_DIR=\"%s\"\n", downloads);
+  g_autofree char *home_part = g_build_filename (g_get_home_dir (), "100000.part", NULL);
+  gboolean part_at_home = g_file_test (home_part, G_FILE_TEST_EXISTS);
   g_autofree char *session = g_build_filename (data_home, "sluice", "session.json", NULL);
   g_autofree char *first_url = test_server_url (server, "/slow/100000?rate=10000&first");
   g_autofree char *second_url = test_server_url (server, "/html/scrape-normal.html?second");
@@ -73,7 +78,10 @@ test_second_instance_adds (void)
 
   g_assert_nonnull (g_getenv ("SLUICE_BINARY"));
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data_home, TRUE);
-  g_subprocess_launcher_setenv (launcher, "XDG_DOWNLOAD_DIR", downloads, TRUE);
+  /* GLib finds the Downloads folder in user-dirs.dirs, not in the
+   * environment. */
+  g_assert_true (g_file_set_contents (user_dirs, user_dirs_text, -1, NULL));
+  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", config_home, TRUE);
 
   primary = spawn_sluice (launcher, first_url, NULL);
   /* The window runs the task (the server sees it) and saves it. */
@@ -92,10 +100,15 @@ test_second_instance_adds (void)
   g_subprocess_send_signal (primary, SIGTERM);
   g_subprocess_wait_async (primary, NULL, on_exited, &primary_exited);
   TEST_RUN_UNTIL (primary_exited, 20000);
+  /* Stopped mid-way: its partial file is in the Downloads folder given,
+   * kept for the next session, and nothing went to the home folder. */
+  g_assert_cmpuint (test_count_files (downloads, ".part"), ==, 1);
+  g_assert_cmpint (g_file_test (home_part, G_FILE_TEST_EXISTS), ==, part_at_home);
 
   test_server_free (server);
   test_remove_tree (data_home);
   test_remove_tree (downloads);
+  test_remove_tree (config_home);
 }
 
 int
