@@ -97,6 +97,32 @@ test_second_instance_adds (void)
   TEST_RUN_UNTIL (session_mentions (session, "second"), 20000);
   g_assert_true (session_mentions (session, "\"scrape\""));
 
+  /* A list given as a file:// URI goes in; a file that does not exist and
+   * a line that is no web address are said on that invocation's stderr,
+   * with status 1. */
+  {
+    g_autofree char *list = g_build_filename (downloads, "list.txt", NULL);
+    g_autofree char *list_uri = g_filename_to_uri (list, NULL, NULL);
+    g_autofree char *third_url = test_server_url (server, "/bytes/10?third");
+    g_autofree char *list_text = g_strconcat (third_url, "\nftp://127.0.0.1/x\n", NULL);
+    g_autoptr(GSubprocessLauncher) piped = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_PIPE);
+    g_autoptr(GSubprocess) third = NULL;
+    g_autofree char *err = NULL;
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (g_file_set_contents (list, list_text, -1, NULL));
+    g_subprocess_launcher_setenv (piped, "XDG_DATA_HOME", data_home, TRUE);
+    g_subprocess_launcher_setenv (piped, "XDG_CONFIG_HOME", config_home, TRUE);
+    third = spawn_sluice (piped, list_uri, "no-such-list.txt", NULL);
+    g_assert_true (g_subprocess_communicate_utf8 (third, NULL, NULL, NULL, &err, &error));
+    g_assert_no_error (error);
+    g_test_message ("stderr: %s", err);
+    g_assert_cmpint (g_subprocess_get_exit_status (third), ==, 1);
+    g_assert_nonnull (strstr (err, "no-such-list.txt"));
+    g_assert_nonnull (strstr (err, "ftp://127.0.0.1/x"));
+    TEST_RUN_UNTIL (test_server_get_request_count (server, "/bytes") == 1, 20000);
+  }
+
   g_subprocess_send_signal (primary, SIGTERM);
   g_subprocess_wait_async (primary, NULL, on_exited, &primary_exited);
   TEST_RUN_UNTIL (primary_exited, 20000);

@@ -154,8 +154,20 @@ sluice_application_activate (GApplication *app)
   gtk_window_present (GTK_WINDOW (ensure_window (SLUICE_APPLICATION (app))));
 }
 
+/* Whether an argument names a file (a path or a file:// URI) rather than
+ * an address for the URL parser to take or explain. */
+static gboolean
+is_file_argument (const char *argument)
+{
+  g_autofree char *scheme = g_uri_parse_scheme (argument);
+
+  return scheme == NULL || g_ascii_strcasecmp (scheme, "file") == 0;
+}
+
 /* `sluice [--scrape] URL|FILE…`, in this process or forwarded from a second
- * one: each argument is a URL, or a text file of URLs. */
+ * one: each argument is a web address, or a text file of them (a path or a
+ * file:// URI).  What cannot be used is said on that invocation's stderr,
+ * and its exit status is 1. */
 static int
 sluice_application_command_line (GApplication            *app,
                                  GApplicationCommandLine *command_line)
@@ -167,6 +179,7 @@ sluice_application_command_line (GApplication            *app,
   g_autoptr(SluiceUrlList) list = NULL;
   SluiceWindow *window;
   gboolean scrape = FALSE;
+  int status = 0;
 
   g_variant_dict_lookup (options, "scrape", "b", &scrape);
   g_variant_dict_lookup (options, G_OPTION_REMAINING, "^a&ay", &arguments);
@@ -177,38 +190,45 @@ sluice_application_command_line (GApplication            *app,
   for (guint i = 0; arguments != NULL && arguments[i] != NULL; i++)
     {
       const char *argument = arguments[i];
+      g_autoptr(GFile) file = NULL;
+      g_autofree char *contents = NULL;
+      g_autoptr(GError) error = NULL;
 
-      if (strstr (argument, "://") == NULL)
+      if (!is_file_argument (argument))
         {
-          g_autoptr(GFile) file = g_application_command_line_create_file_for_arg (command_line, argument);
-          g_autofree char *contents = NULL;
-          g_autoptr(GError) error = NULL;
-
-          if (g_file_load_contents (file, NULL, &contents, NULL, NULL, &error))
-            {
-              g_string_append (text, contents);
-              g_string_append_c (text, '\n');
-              continue;
-            }
-          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-            {
-              g_application_command_line_printerr (command_line, "sluice: %s\n", error->message);
-              continue;
-            }
+          g_string_append (text, argument);
+          g_string_append_c (text, '\n');
+          continue;
         }
-      /* Not a readable file: let the URL parser say what is wrong. */
-      g_string_append (text, argument);
+
+      file = g_application_command_line_create_file_for_arg (command_line, argument);
+      if (!g_file_load_contents (file, NULL, &contents, NULL, NULL, &error))
+        {
+          /* Translators: "sluice: lnks.txt: No such file or directory" */
+          g_application_command_line_printerr (command_line, _("sluice: %s: %s\n"), argument, error->message);
+          status = 1;
+          continue;
+        }
+      g_string_append (text, contents);
       g_string_append_c (text, '\n');
     }
 
   if (text->len > 0)
     {
       list = sluice_url_list_parse (text->str, text->len);
+      for (guint i = 0; i < sluice_url_list_get_n_refused (list); i++)
+        {
+          const SluiceRefusedLine *line = sluice_url_list_get_refused (list, i);
+
+          /* Translators: "sluice: Not a valid URL: foo" */
+          g_application_command_line_printerr (command_line, _("sluice: %s: %s\n"), line->reason, line->text);
+          status = 1;
+        }
       sluice_window_add_urls (window, list,
                               scrape ? SLUICE_TASK_KIND_SCRAPE : SLUICE_TASK_KIND_DOWNLOAD,
                               NULL);
     }
-  return 0;
+  return status;
 }
 
 static void
