@@ -426,6 +426,22 @@ test_invalid_bytes (void)
   g_assert_cmpuint (result->link_count, ==, 1);
 }
 
+/* Numeric references to 128-159 mean windows-1252 characters, as in
+ * browsers (pages saved from word processors are full of them): not C1
+ * control characters.  129, 141, 143, 144 and 157 name nothing: dropped. */
+static void
+test_windows_1252_references (void)
+{
+  static const char page[] =
+    "<html><head><meta charset=utf-8><title>It&#146;s &#150; &#x80;5 &#147;q&#148;&#129;</title>"
+    "<meta name=description content=\"a&#133;\"></head><body><h1>&#153; &#159;</h1>";
+  g_autoptr(Result) result = extract_all_ways (page, sizeof page - 1, NULL);
+
+  g_assert_cmpstr (result->title, ==, "It\u2019s \u2013 \u20ac5 \u201cq\u201d");
+  g_assert_cmpstr (result->description, ==, "a\u2026");
+  assert_headings (result, "\u2122 \u0178", NULL);
+}
+
 static void
 test_broken_markup (void)
 {
@@ -864,6 +880,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/html-extractor/normal", test_normal);
+  g_test_add_func ("/html-extractor/windows-1252-references", test_windows_1252_references);
   g_test_add_func ("/html-extractor/charset/latin1-meta", test_charset_latin1_meta);
   g_test_add_func ("/html-extractor/charset/http-equiv", test_charset_http_equiv);
   g_test_add_func ("/html-extractor/charset/utf8", test_charset_utf8);

@@ -137,6 +137,32 @@ textbuf_add_space (TextBuf *tb)
     tb->space_pending = TRUE;
 }
 
+/* What U+0080..U+009F stand for: libxml2 turns "&#146;" into U+0092, where
+ * HTML (and every browser) reads the windows-1252 character, ’.  Raw C1
+ * controls in a page's text are as good as unheard of.  0: names nothing. */
+static const gunichar c1_as_windows_1252[32] = {
+  0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
+  0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017d, 0,
+  0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+  0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178,
+};
+
+static void textbuf_append (TextBuf    *tb,
+                            const char *data,
+                            gsize       len);
+
+/* A C1 control (2 bytes of UTF-8): its windows-1252 character, or nothing. */
+static void
+textbuf_append_c1 (TextBuf  *tb,
+                   gunichar  c1)
+{
+  char utf8[6];
+  gunichar u = c1_as_windows_1252[c1 - 0x80];
+
+  if (u != 0)
+    textbuf_append (tb, utf8, g_unichar_to_utf8 (u, utf8));
+}
+
 /* Collapses whitespace as it goes, so a page padded with megabytes of
  * blanks doesn't reach the cap before its words do. */
 static void
@@ -165,6 +191,12 @@ textbuf_append (TextBuf    *tb,
           if (u == (gunichar) -1 || u == (gunichar) -2)
             {
               space = FALSE;
+            }
+          else if (u >= 0x80 && u <= 0x9f)
+            {
+              textbuf_append_c1 (tb, u);
+              p += g_utf8_skip[c];
+              continue;
             }
           else
             {
