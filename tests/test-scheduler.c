@@ -165,6 +165,30 @@ test_fifo_and_capped_host (Fixture       *f,
   g_assert_cmpuint (seen, ==, 5);
 }
 
+/* Tasks of two hosts that both redirect to a third are held to the cap of
+ * their own hosts, not queued again inside libsoup by the third's: each
+ * starts at once (a hidden queue would leave the second "connecting", and
+ * after ten timeouts failing as a server that "took too long"). */
+static void
+test_redirected_to_one_host (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autofree char *target = test_server_url (f->server, "/slow/400000?rate=40000");
+  g_autofree char *escaped = g_uri_escape_string (target, NULL, FALSE);
+  g_autofree char *path = g_strdup_printf ("/redirect/0?to=%s", escaped);
+  SluiceTask *from_b, *from_c;
+
+  sluice_scheduler_set_max_per_host (f->scheduler, 1);
+  from_b = add_for_host (f, "127.0.0.2", path);
+  from_c = add_for_host (f, "127.0.0.3", path);
+
+  TEST_RUN_UNTIL (sluice_task_get_state (from_b) == SLUICE_TASK_STATE_RUNNING &&
+                  sluice_task_get_state (from_c) == SLUICE_TASK_STATE_RUNNING, 5000);
+  g_assert_cmpuint (test_server_get_peak_in_flight_for_host (f->server, "127.0.0.1"), ==, 2);
+  sluice_scheduler_cancel_all (f->scheduler);
+  run_until_idle (f, 5000);
+}
+
 static void
 assert_cancelled_clean (Fixture    *f,
                         SluiceTask *task)
@@ -562,6 +586,7 @@ main (int    argc,
   ADD ("rate-limited", test_rate_limited);
   ADD ("redirect-to-file-refused", test_redirect_to_file_refused);
   ADD ("redirects-followed", test_redirects_followed);
+  ADD ("redirected-to-one-host", test_redirected_to_one_host);
   ADD ("timeout", test_timeout);
   ADD ("connection-refused", test_connection_refused);
   ADD ("cancel-all-many", test_cancel_all_many);

@@ -57,7 +57,6 @@ struct _SluiceScheduler
 
   SoupSession       *session;
   guint              session_max_conns;
-  guint              session_max_per_host;
   guint              session_timeout;
 
   guint              n_running;  /* transfers in flight (the semaphore) */
@@ -250,19 +249,20 @@ ensure_session (SluiceScheduler *self)
 
   if (self->session != NULL &&
       self->session_max_conns >= self->max_concurrent &&
-      self->session_max_per_host >= self->max_per_host &&
       self->session_timeout == self->timeout)
     return self->session;
 
   /* Limits are construct-only: running transfers keep the old session
-   * alive; new ones use a session sized for the new limits. */
+   * alive; new ones use a session sized for the new limits.  The cap per
+   * host is ours, on the host a task names: libsoup's applies to the host
+   * it connects to, so tasks of several hosts redirected to one would
+   * queue inside it, out of our sight (and our watchdog's). */
   g_clear_object (&self->session);
   user_agent = g_strdup_printf ("Sluice/%s", PACKAGE_VERSION);
   self->session_max_conns = MAX (self->max_concurrent, self->session_max_conns);
-  self->session_max_per_host = MAX (self->max_per_host, self->session_max_per_host);
   self->session_timeout = self->timeout;
   self->session = soup_session_new_with_options ("max-conns", self->session_max_conns,
-                                                 "max-conns-per-host", self->session_max_per_host,
+                                                 "max-conns-per-host", self->session_max_conns,
                                                  "timeout", self->timeout,
                                                  "idle-timeout", 60,
                                                  "user-agent", user_agent,
