@@ -189,6 +189,38 @@ test_redirected_to_one_host (Fixture       *f,
   run_until_idle (f, 5000);
 }
 
+/* "Waiting for HOST" is said only while that host's cap is the reason: a
+ * raised cap takes it back, though every slot is still busy. */
+static void
+test_held_by_host_follows_cap (Fixture       *f,
+                               gconstpointer  data)
+{
+  SluiceTask *a2, *b1;
+
+  sluice_scheduler_set_max_concurrent (f->scheduler, 3);
+  sluice_scheduler_set_max_per_host (f->scheduler, 1);
+  add_for_host (f, "127.0.0.1", "/slow/400000?rate=40000&a1");
+  a2 = add_for_host (f, "127.0.0.1", "/slow/400000?rate=40000&a2");
+  b1 = add_for_host (f, "127.0.0.2", "/slow/400000?rate=40000&b1");
+  /* A slot is free: the host's cap is why a2 waits. */
+  g_assert_true (sluice_task_get_held_by_host (a2));
+
+  /* Every slot busy: the overall limit is why it waits. */
+  add_for_host (f, "127.0.0.3", "/slow/400000?rate=40000&c1");
+  g_assert_false (sluice_task_get_held_by_host (a2));
+  /* (b1's slot is free once its attempt has let go.) */
+  sluice_task_cancel (b1);
+  TEST_RUN_UNTIL (sluice_task_get_held_by_host (a2), 5000);
+
+  /* With every slot busy again, a raised cap takes it back too. */
+  sluice_scheduler_set_max_concurrent (f->scheduler, 2);
+  sluice_scheduler_set_max_per_host (f->scheduler, 4);
+  g_assert_cmpint (sluice_task_get_state (a2), ==, SLUICE_TASK_STATE_QUEUED);
+  g_assert_false (sluice_task_get_held_by_host (a2));
+  sluice_scheduler_cancel_all (f->scheduler);
+  run_until_idle (f, 5000);
+}
+
 static void
 assert_cancelled_clean (Fixture    *f,
                         SluiceTask *task)
@@ -587,6 +619,7 @@ main (int    argc,
   ADD ("redirect-to-file-refused", test_redirect_to_file_refused);
   ADD ("redirects-followed", test_redirects_followed);
   ADD ("redirected-to-one-host", test_redirected_to_one_host);
+  ADD ("held-by-host-follows-cap", test_held_by_host_follows_cap);
   ADD ("timeout", test_timeout);
   ADD ("connection-refused", test_connection_refused);
   ADD ("cancel-all-many", test_cancel_all_many);

@@ -532,14 +532,8 @@ dispatch (SluiceScheduler *self)
           SluiceTask *head = g_queue_peek_head (&host->queue);
           guint delay;
 
-          if (head == NULL)
+          if (head == NULL || host->n_running >= self->max_per_host)
             continue;
-          if (host->n_running >= self->max_per_host)
-            {
-              /* A slot is free but this host is at its cap: say so. */
-              _sluice_task_set_held_by_host (head, TRUE);
-              continue;
-            }
           delay = sluice_rate_limiter_delay_ms (host->requests);
           if (delay > 0)
             {
@@ -563,6 +557,23 @@ dispatch (SluiceScheduler *self)
 
   if (rate_delay != G_MAXUINT)
     schedule_rate_wakeup (self, rate_delay);
+
+  /* Each host's next task says when its host's cap is what holds it back
+   * (a slot is free), and stops saying so when that is no longer true. */
+  {
+    gboolean slot_free = self->n_running < self->max_concurrent;
+    GHashTableIter iter;
+    Host *host;
+
+    g_hash_table_iter_init (&iter, self->hosts);
+    while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &host))
+      {
+        SluiceTask *head = g_queue_peek_head (&host->queue);
+
+        if (head != NULL)
+          _sluice_task_set_held_by_host (head, slot_free && host->n_running >= self->max_per_host);
+      }
+  }
 
   self->dispatching = FALSE;
 }
