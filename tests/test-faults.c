@@ -23,6 +23,7 @@
 #include "sluice-export.h"
 #include "sluice-filename.h"
 #include "sluice-html-extractor.h"
+#include "sluice-scheduler-private.h"
 #include "sluice-scheduler.h"
 #include "sluice-scrape.h"
 #include "sluice-task-private.h"
@@ -1301,6 +1302,103 @@ test_disk_invalid_utf8_names (Fixture       *f,
 /* Files that appear at the final name while the download runs: a file, a
  * folder and a symlink.  The finished body never replaces or follows
  * them; it takes the next free name. */
+/* A folder that can be listed but not looked into (its x bit gone, after a
+ * "chmod -R 644", say): the task says it may not write there, not that no
+ * free name was left. */
+static void
+test_disk_folder_not_searchable (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autofree char *closed = g_build_filename (f->dir, "closed", NULL);
+  g_autofree char *url = test_server_url (f->server, "/bytes/100");
+  g_autofree char *path = g_build_filename (closed, "100", NULL);
+  g_autofree char *message = g_strdup_printf ("Not allowed to write “%s”: %s", path, g_strerror (EACCES));
+  const char * const urls[] = { url, NULL };
+  gboolean as_root = geteuid () == 0;
+  SluiceTask *task;
+
+  g_assert_cmpint (g_mkdir (closed, 0755), ==, 0);
+  /* Root may look into any folder: the test looks as nobody. */
+  if (as_root)
+    {
+      g_assert_cmpint (chmod (f->dir, 0755), ==, 0);
+      g_assert_cmpint (chown (closed, 65534, 65534), ==, 0);
+    }
+  g_assert_cmpint (chmod (closed, 0644), ==, 0);
+  if (as_root)
+    g_assert_true (setegid (65534) == 0 && seteuid (65534) == 0);
+
+  g_assert_cmpuint (sluice_scheduler_add_many_full (f->scheduler, urls, SLUICE_TASK_KIND_DOWNLOAD, closed), ==, 1);
+  task = g_list_model_get_item (G_LIST_MODEL (f->scheduler), 0);
+  g_object_unref (task);
+  run_until_idle (f, 10000);
+
+  if (as_root)
+    g_assert_true (seteuid (0) == 0 && setegid (0) == 0);
+  g_assert_cmpint (chmod (closed, 0755), ==, 0);
+  assert_task (task, SLUICE_TASK_STATE_FAILED, "disk", message);
+  assert_dir (closed, "");
+}
+
+/* The finished file's name turns out to be taken, and no other name can
+ * be had: the task fails, and its .part is removed like any failed
+ * task's, not left behind under a name nobody knows. */
+static void
+test_disk_no_name_left_after_clash (Fixture       *f,
+                                    gconstpointer  data)
+{
+  GHashTable *reserved = _sluice_scheduler_get_reserved_names (f->scheduler);
+  g_autofree char *taken = g_build_filename (f->dir, "100000", NULL);
+  g_autofree char *contents = NULL;
+  SluiceTask *task;
+
+  task = add (f, "/slow/100000?rate=200000");
+  TEST_RUN_UNTIL (sluice_task_get_bytes_received (task) > 0, 5000);
+  for (guint i = 1; i < 10000; i++)
+    g_hash_table_add (reserved, g_strdup_printf ("%s (%u)", taken, i));
+  g_assert_true (g_file_set_contents (taken, "mine", -1, NULL));
+  run_until_idle (f, 10000);
+
+  assert_task (task, SLUICE_TASK_STATE_FAILED, "disk", "No free file name left for “100000”");
+  g_assert_true (g_file_get_contents (taken, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "mine");
+  assert_dir (f->dir, "100000");
+  g_hash_table_remove_all (reserved);
+}
+
+/* The download folder is moved away and another put in its place while a
+ * file downloads: the file is not announced under a path that now names
+ * something else. */
+static void
+test_disk_folder_replaced (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *folder = g_build_filename (f->dir, "folder", NULL);
+  g_autofree char *moved = g_build_filename (f->dir, "moved", NULL);
+  g_autofree char *other = g_build_filename (f->dir, "other", NULL);
+  g_autofree char *folder_url = test_server_url (f->server, "/slow/100000?rate=200000");
+  const char * const urls[] = { folder_url, NULL };
+  g_autofree char *message = NULL;
+  SluiceTask *task;
+
+  g_assert_cmpint (g_mkdir (folder, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir (other, 0755), ==, 0);
+  g_assert_cmpuint (sluice_scheduler_add_many_full (f->scheduler, urls, SLUICE_TASK_KIND_DOWNLOAD, folder), ==, 1);
+  task = g_list_model_get_item (G_LIST_MODEL (f->scheduler), 0);
+  g_object_unref (task);
+  TEST_RUN_UNTIL (sluice_task_get_bytes_received (task) > 0, 5000);
+
+  g_assert_cmpint (g_rename (folder, moved), ==, 0);
+  g_assert_cmpint (symlink (other, folder), ==, 0);
+  run_until_idle (f, 10000);
+
+  message = g_strdup_printf ("The download folder “%s” was moved or replaced while downloading", folder);
+  assert_task (task, SLUICE_TASK_STATE_FAILED, "disk", message);
+  g_assert_null (sluice_task_get_path (task));
+  assert_dir (other, "");
+  assert_dir (moved, "");
+}
+
 static void
 test_disk_name_taken_during_download (Fixture       *f,
                                       gconstpointer  data)
@@ -2490,6 +2588,9 @@ main (int    argc,
   ADD ("disk/long-names", test_disk_long_names);
   ADD ("disk/invalid-utf8-names", test_disk_invalid_utf8_names);
   ADD ("disk/name-taken-during-download", test_disk_name_taken_during_download);
+  ADD ("disk/folder-not-searchable", test_disk_folder_not_searchable);
+  ADD ("disk/no-name-left-after-clash", test_disk_no_name_left_after_clash);
+  ADD ("disk/folder-replaced", test_disk_folder_replaced);
   ADD ("disk/part-replaced-by-symlink", test_disk_part_replaced_by_symlink);
   ADD ("disk/part-replaced-before-resume", test_disk_part_replaced_before_resume);
   ADD ("disk/twenty-one-name", test_disk_twenty_one_name);

@@ -88,6 +88,38 @@ release_name (SluiceDownload *self)
   g_clear_pointer (&self->part_path, g_free);
 }
 
+/* A download's names, set aside while it tries another. */
+typedef struct {
+  char *name;
+  char *final_path;
+  char *part_name;
+  char *part_path;
+} Names;
+
+static void
+clear_names (Names *names)
+{
+  g_clear_pointer (&names->name, g_free);
+  g_clear_pointer (&names->final_path, g_free);
+  g_clear_pointer (&names->part_name, g_free);
+  g_clear_pointer (&names->part_path, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Names, clear_names)
+
+/* Takes names set aside back, reserved again. */
+static void
+take_names (SluiceDownload *self,
+            Names          *names)
+{
+  release_name (self);
+  self->name = g_steal_pointer (&names->name);
+  self->final_path = g_steal_pointer (&names->final_path);
+  self->part_name = g_steal_pointer (&names->part_name);
+  self->part_path = g_steal_pointer (&names->part_path);
+  g_hash_table_add (self->reserved_names, g_strdup (self->final_path));
+}
+
 static void
 reset_content (SluiceDownload *self)
 {
@@ -245,13 +277,27 @@ ensure_directory (SluiceDownload  *self,
   return TRUE;
 }
 
+/* Whether the folder's path still leads to the folder we opened. */
 static gboolean
-name_exists (SluiceDownload *self,
-             const char     *name)
+same_folder (SluiceDownload *self)
+{
+  struct stat named, opened;
+
+  return stat (self->directory, &named) == 0 && fstat (self->dir_fd, &opened) == 0 &&
+         named.st_dev == opened.st_dev && named.st_ino == opened.st_ino;
+}
+
+/* Whether something has name in the folder: 1 yes, 0 no, -1 cannot tell
+ * (errno says why: a folder we may not look into, say). */
+static int
+name_taken (SluiceDownload *self,
+            const char     *name)
 {
   struct stat st;
 
-  return fstatat (self->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
+  if (fstatat (self->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+    return 1;
+  return errno == ENOENT ? 0 : -1;
 }
 
 /* Picks NAME, NAME (1).ext, … that no file and no other download has, and
@@ -270,6 +316,7 @@ reserve_name (SluiceDownload  *self,
       g_autofree char *candidate = NULL;
       g_autofree char *part_name = NULL;
       g_autofree char *final_path = NULL;
+      int taken;
       int fd;
 
       candidate = n == 0 ? sluice_filename_sanitize (wanted, final_max)
@@ -279,13 +326,14 @@ reserve_name (SluiceDownload  *self,
                            : sluice_filename_with_counter ("download", n, final_max);
 
       final_path = g_build_filename (self->directory, candidate, NULL);
-      if (g_hash_table_contains (self->reserved_names, final_path) ||
-          name_exists (self, candidate))
-        continue;
-
       part_name = g_strconcat (candidate, PART_SUFFIX, NULL);
-      /* Someone's .part: not ours to name in a session. */
-      if (name_exists (self, part_name))
+      /* Someone's .part is not ours to name in a session either. */
+      taken = g_hash_table_contains (self->reserved_names, final_path) ? 1 : name_taken (self, candidate);
+      if (taken == 0)
+        taken = name_taken (self, part_name);
+      if (taken < 0)
+        return set_disk_error (error, errno, _("create"), final_path);
+      if (taken > 0)
         continue;
 
       self->name = g_steal_pointer (&candidate);
@@ -520,6 +568,7 @@ sluice_download_finish (SluiceSink  *sink,
   g_autofree char *wanted = NULL;
   g_autofree char *final_path = NULL;
   g_autofree char *sha256 = NULL;
+  g_auto(Names) old = { NULL, };
 
   /* Open already, unless a session finishes an adopted file. */
   if (!ensure_directory (self, error))
@@ -563,6 +612,17 @@ sluice_download_finish (SluiceSink  *sink,
     }
   self->fd = -1;
 
+  /* The folder we wrote into must still be the one its path names, or the
+   * result would name someone else's file. */
+  if (!same_folder (self))
+    {
+      g_autofree char *display = g_filename_display_name (self->directory);
+
+      g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_DISK,
+                   _("The download folder “%s” was moved or replaced while downloading"), display);
+      return FALSE;
+    }
+
   /* A crash between here and the result must not lose the file. */
   self->complete = TRUE;
   _sluice_task_file_changing (self->task);
@@ -571,8 +631,6 @@ sluice_download_finish (SluiceSink  *sink,
   wanted = g_strdup (self->name);
   for (guint n = 1; ; n++)
     {
-      g_autofree char *old_final = NULL;
-      g_autofree char *old_part = NULL;
       int fd;
 
       if (renameat2 (self->dir_fd, self->part_name, self->dir_fd, self->name, RENAME_NOREPLACE) == 0)
@@ -589,21 +647,34 @@ sluice_download_finish (SluiceSink  *sink,
       if (errno != EEXIST || n >= MAX_NAME_ATTEMPTS)
         return set_disk_error (error, errno, _("rename"), self->final_path);
 
-      /* Move the finished .part under a fresh reserved name and try again. */
-      old_part = g_strdup (self->part_name);
-      old_final = g_strdup (self->final_path);
-      g_hash_table_remove (self->reserved_names, old_final);
-      g_clear_pointer (&self->name, g_free);
-      g_clear_pointer (&self->final_path, g_free);
-      g_clear_pointer (&self->part_name, g_free);
-      g_clear_pointer (&self->part_path, g_free);
+      /* Move the finished .part under a fresh reserved name and try again.
+       * If that fails, the .part stays ours under its old name, for abort ()
+       * to keep or remove as for any failure. */
+      old.name = g_steal_pointer (&self->name);
+      old.final_path = g_steal_pointer (&self->final_path);
+      old.part_name = g_steal_pointer (&self->part_name);
+      old.part_path = g_steal_pointer (&self->part_path);
+      g_hash_table_remove (self->reserved_names, old.final_path);
       if (!reserve_name (self, wanted, n, error))
-        return FALSE;
+        {
+          take_names (self, &old);
+          return FALSE;
+        }
       fd = self->fd;
       self->fd = -1;
       close (fd);
-      if (renameat (self->dir_fd, old_part, self->dir_fd, self->part_name) != 0)
-        return set_disk_error (error, errno, _("rename"), self->part_path);
+      if (renameat (self->dir_fd, old.part_name, self->dir_fd, self->part_name) != 0)
+        {
+          int saved_errno = errno;
+          g_autofree char *failed_path = g_strdup (self->part_path);
+
+          /* The empty .part just made under the new name goes. */
+          unlinkat (self->dir_fd, self->part_name, 0);
+          release_name (self);
+          take_names (self, &old);
+          return set_disk_error (error, saved_errno, _("rename"), failed_path);
+        }
+      clear_names (&old);
     }
 
   /* The file exists now; the reservation has done its job.  Tidy up
