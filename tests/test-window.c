@@ -294,7 +294,8 @@ details_value (Fixture    *f,
 }
 
 /* A selected task that gets no data (connecting, stalled, waiting) still
- * shows its time going on in the details, as its row does. */
+ * shows its time going on in the details, as its row does, without taking
+ * the keyboard focus away from the pane's buttons. */
 static void
 test_details_clock (Fixture       *f,
                     gconstpointer  data)
@@ -303,12 +304,21 @@ test_details_clock (Fixture       *f,
   g_autoptr(SluiceTask) hanging = test_window_add_urls (f, SLUICE_TASK_KIND_DOWNLOAD, "/hang", NULL);
   g_autofree char *first = NULL;
 
+  GtkWidget *copy;
+
   TEST_RUN_UNTIL (sluice_task_get_state (hanging) == SLUICE_TASK_STATE_CONNECTING, 5000);
   gtk_selection_model_select_item (selection, 0, TRUE);
   TEST_RUN_UNTIL ((first = details_value (f, "Elapsed")) != NULL, 5000);
+  /* Someone on the keyboard is about to copy the URL meanwhile. */
+  copy = test_ui_find_button (test_ui_find_of_type (GTK_WIDGET (f->window), SLUICE_TYPE_TASK_DETAILS), "Copy URL");
+  g_assert_nonnull (copy);
+  g_assert_true (gtk_widget_grab_focus (copy));
   TEST_RUN_UNTIL (({ g_autofree char *now = details_value (f, "Elapsed");
                      g_strcmp0 (now, first) != 0; }), 5000);
   g_assert_cmpint (sluice_task_get_state (hanging), ==, SLUICE_TASK_STATE_CONNECTING);
+  /* The ticking changed the value in place: the button is still there,
+   * focused. */
+  g_assert_true (gtk_window_get_focus (GTK_WINDOW (f->window)) == copy);
   sluice_task_cancel (hanging);
 }
 

@@ -25,8 +25,24 @@ struct _SluiceTaskDetails
   guint       clock_source;    /* while the task's time goes on */
   GtkWidget  *title;
   GtkWidget  *grid;
-  guint       n_rows;
+  GArray     *rows;            /* Row, as shown */
+  GArray     *pending;         /* Row, being gathered by rebuild () */
 };
+
+/* One key and its value; value_label and copy are NULL until shown. */
+typedef struct {
+  const char *key;             /* translated, static */
+  char       *value;
+  gboolean    copyable;
+  GtkWidget  *value_label;
+  GtkWidget  *copy;
+} Row;
+
+static void
+row_clear (Row *row)
+{
+  g_clear_pointer (&row->value, g_free);
+}
 
 G_DEFINE_FINAL_TYPE (SluiceTaskDetails, sluice_task_details, ADW_TYPE_BIN)
 
@@ -57,42 +73,105 @@ add_row (SluiceTaskDetails *self,
          const char        *value,
          gboolean           copyable)
 {
-  GtkWidget *key_label;
-  GtkWidget *value_label;
+  Row row = { key, NULL, copyable, NULL, NULL };
 
   if (value == NULL || *value == '\0')
     return;
+  row.value = g_strdup (value);
+  g_array_append_val (self->pending, row);
+}
 
-  key_label = gtk_label_new (key);
+static void
+show_row (SluiceTaskDetails *self,
+          Row               *row,
+          int                position)
+{
+  GtkWidget *key_label = gtk_label_new (row->key);
+
   gtk_label_set_xalign (GTK_LABEL (key_label), 1);
   gtk_label_set_yalign (GTK_LABEL (key_label), 0);
   gtk_widget_add_css_class (key_label, "dim-label");
 
-  value_label = gtk_label_new (value);
-  gtk_label_set_xalign (GTK_LABEL (value_label), 0);
-  gtk_label_set_wrap (GTK_LABEL (value_label), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (value_label), PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_selectable (GTK_LABEL (value_label), TRUE);
-  gtk_label_set_max_width_chars (GTK_LABEL (value_label), 40);
-  gtk_widget_set_hexpand (value_label, TRUE);
+  row->value_label = gtk_label_new (row->value);
+  gtk_label_set_xalign (GTK_LABEL (row->value_label), 0);
+  gtk_label_set_wrap (GTK_LABEL (row->value_label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (row->value_label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_selectable (GTK_LABEL (row->value_label), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (row->value_label), 40);
+  gtk_widget_set_hexpand (row->value_label, TRUE);
 
-  gtk_grid_attach (GTK_GRID (self->grid), key_label, 0, self->n_rows, 1, 1);
-  gtk_grid_attach (GTK_GRID (self->grid), value_label, 1, self->n_rows, 1, 1);
+  gtk_grid_attach (GTK_GRID (self->grid), key_label, 0, position, 1, 1);
+  gtk_grid_attach (GTK_GRID (self->grid), row->value_label, 1, position, 1, 1);
 
-  if (copyable)
+  if (row->copyable)
     {
-      GtkWidget *copy = gtk_button_new_from_icon_name ("edit-copy-symbolic");
-      g_autofree char *label = g_strdup_printf (_("Copy %s"), key);
+      g_autofree char *label = g_strdup_printf (_("Copy %s"), row->key);
 
-      gtk_widget_add_css_class (copy, "flat");
-      gtk_widget_set_valign (copy, GTK_ALIGN_START);
-      gtk_widget_set_tooltip_text (copy, label);
-      gtk_accessible_update_property (GTK_ACCESSIBLE (copy), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
-      g_object_set_data_full (G_OBJECT (copy), "sluice-value", g_strdup (value), g_free);
-      g_signal_connect (copy, "clicked", G_CALLBACK (on_copy_clicked), NULL);
-      gtk_grid_attach (GTK_GRID (self->grid), copy, 2, self->n_rows, 1, 1);
+      row->copy = gtk_button_new_from_icon_name ("edit-copy-symbolic");
+      gtk_widget_add_css_class (row->copy, "flat");
+      gtk_widget_set_valign (row->copy, GTK_ALIGN_START);
+      gtk_widget_set_tooltip_text (row->copy, label);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (row->copy), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+      g_object_set_data_full (G_OBJECT (row->copy), "sluice-value", g_strdup (row->value), g_free);
+      g_signal_connect (row->copy, "clicked", G_CALLBACK (on_copy_clicked), NULL);
+      gtk_grid_attach (GTK_GRID (self->grid), row->copy, 2, position, 1, 1);
     }
-  self->n_rows++;
+}
+
+/* Shows the rows gathered.  While the same keys are shown (a running
+ * task's figures changing), values change in place: the widgets, and the
+ * keyboard focus or a selection on them, stay. */
+static void
+show_rows (SluiceTaskDetails *self)
+{
+  gboolean same = self->rows->len == self->pending->len;
+  GArray *shown;
+  GtkWidget *child;
+  GtkWidget *focus;
+  GtkRoot *root;
+
+  for (guint i = 0; same && i < self->rows->len; i++)
+    {
+      Row *old = &g_array_index (self->rows, Row, i);
+      Row *new = &g_array_index (self->pending, Row, i);
+
+      same = g_strcmp0 (old->key, new->key) == 0 && old->copyable == new->copyable;
+    }
+
+  if (same)
+    {
+      for (guint i = 0; i < self->rows->len; i++)
+        {
+          Row *old = &g_array_index (self->rows, Row, i);
+          Row *new = &g_array_index (self->pending, Row, i);
+
+          if (g_strcmp0 (old->value, new->value) == 0)
+            continue;
+          gtk_label_set_label (GTK_LABEL (old->value_label), new->value);
+          if (old->copy != NULL)
+            g_object_set_data_full (G_OBJECT (old->copy), "sluice-value", g_strdup (new->value), g_free);
+          new->value_label = old->value_label;
+          new->copy = old->copy;
+          g_free (old->value);
+          old->value = g_steal_pointer (&new->value);
+        }
+      g_array_set_size (self->pending, 0);
+      return;
+    }
+
+  /* Rows come and go: focus on one of them stays in the pane. */
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+  if (focus != NULL && gtk_widget_is_ancestor (focus, self->grid))
+    gtk_widget_grab_focus (self->title);
+  while ((child = gtk_widget_get_first_child (self->grid)) != NULL)
+    gtk_grid_remove (GTK_GRID (self->grid), child);
+  for (guint i = 0; i < self->pending->len; i++)
+    show_row (self, &g_array_index (self->pending, Row, i), (int) i);
+  shown = self->rows;
+  self->rows = self->pending;
+  self->pending = shown;
+  g_array_set_size (self->pending, 0);
 }
 
 static char *
@@ -110,7 +189,6 @@ static void
 rebuild (SluiceTaskDetails *self)
 {
   SluiceTask *task = self->task;
-  GtkWidget *child;
   g_autofree char *status = NULL;
   g_autofree char *size = NULL;
   g_autofree char *started = NULL;
@@ -121,19 +199,18 @@ rebuild (SluiceTaskDetails *self)
   const char *url;
   const char *final_url;
 
-  while ((child = gtk_widget_get_first_child (self->grid)) != NULL)
-    gtk_grid_remove (GTK_GRID (self->grid), child);
-  self->n_rows = 0;
-
   if (task == NULL)
     {
       gtk_label_set_label (GTK_LABEL (self->title), "");
+      show_rows (self);
       return;
     }
 
   {
     g_autofree char *name = sluice_format_name (task);
-    gtk_label_set_label (GTK_LABEL (self->title), name);
+
+    if (g_strcmp0 (gtk_label_get_label (GTK_LABEL (self->title)), name) != 0)
+      gtk_label_set_label (GTK_LABEL (self->title), name);
   }
 
   add_row (self, _("State"), sluice_format_state_label (task), FALSE);
@@ -184,6 +261,7 @@ rebuild (SluiceTaskDetails *self)
     error = g_strdup_printf ("%s (%s)", sluice_task_get_error_message (task),
                              sluice_format_error_kind (sluice_task_get_error_kind (task)));
   add_row (self, _("Error"), error, TRUE);
+  show_rows (self);
 }
 
 static gboolean
@@ -286,6 +364,17 @@ sluice_task_details_dispose (GObject *object)
 }
 
 static void
+sluice_task_details_finalize (GObject *object)
+{
+  SluiceTaskDetails *self = SLUICE_TASK_DETAILS (object);
+
+  g_array_unref (self->rows);
+  g_array_unref (self->pending);
+
+  G_OBJECT_CLASS (sluice_task_details_parent_class)->finalize (object);
+}
+
+static void
 sluice_task_details_get_property (GObject    *object,
                                   guint       prop_id,
                                   GValue     *value,
@@ -321,6 +410,7 @@ sluice_task_details_class_init (SluiceTaskDetailsClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->dispose = sluice_task_details_dispose;
+  object_class->finalize = sluice_task_details_finalize;
   object_class->get_property = sluice_task_details_get_property;
   object_class->set_property = sluice_task_details_set_property;
 
@@ -348,6 +438,11 @@ sluice_task_details_init (SluiceTaskDetails *self)
   gtk_label_set_wrap_mode (GTK_LABEL (self->title), PANGO_WRAP_WORD_CHAR);
   gtk_label_set_selectable (GTK_LABEL (self->title), TRUE);
   gtk_widget_add_css_class (self->title, "title-3");
+
+  self->rows = g_array_new (FALSE, TRUE, sizeof (Row));
+  g_array_set_clear_func (self->rows, (GDestroyNotify) row_clear);
+  self->pending = g_array_new (FALSE, TRUE, sizeof (Row));
+  g_array_set_clear_func (self->pending, (GDestroyNotify) row_clear);
 
   self->grid = gtk_grid_new ();
   gtk_grid_set_row_spacing (GTK_GRID (self->grid), 8);
