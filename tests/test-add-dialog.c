@@ -415,6 +415,27 @@ test_add_dialog_cancel (void)
   add_record_clear (&record);
 }
 
+/* The dialog opens ready to take URLs: typing goes into the text, empty or
+ * already filled (from the clipboard, a file). */
+static void
+test_add_dialog_focus_on_text (void)
+{
+  g_autoptr(GSettings) settings = new_settings ();
+
+  for (guint filled = 0; filled < 2; filled++)
+    {
+      SluiceAddDialog *dialog = sluice_add_dialog_new (NULL, settings);
+      GtkWidget *text_view = test_ui_get_by_id (dialog, "text_view");
+
+      if (filled)
+        sluice_add_dialog_set_text (dialog, mixed_text);
+      test_ui_present_and_wait (GTK_WINDOW (dialog));
+      TEST_RUN_UNTIL (gtk_window_get_focus (GTK_WINDOW (dialog)) != NULL, 5000);
+      g_assert_true (gtk_window_get_focus (GTK_WINDOW (dialog)) == text_view);
+      gtk_window_destroy (GTK_WINDOW (dialog));
+    }
+}
+
 /* Long texts */
 
 static char *
@@ -817,6 +838,7 @@ main (int    argc,
   g_test_add_func ("/add-dialog/shortcut", test_add_dialog_shortcut);
   g_test_add_func ("/add-dialog/add-before-parse", test_add_dialog_add_before_parse);
   g_test_add_func ("/add-dialog/cancel", test_add_dialog_cancel);
+  g_test_add_func ("/add-dialog/focus-on-text", test_add_dialog_focus_on_text);
   g_test_add_func ("/add-dialog/long-text", test_add_dialog_long_text);
   g_test_add_func ("/add-dialog/not-utf8", test_add_dialog_not_utf8);
   g_test_add_func ("/add-dialog/read-only-unfocused", test_add_dialog_read_only_unfocused);

@@ -862,6 +862,8 @@ sluice_add_dialog_init (SluiceAddDialog *self)
                            G_CALLBACK (update_cursor_visible), self,
                            G_CONNECT_SWAPPED);
 
+  /* Typing goes into the list, not to the first button. */
+  gtk_window_set_focus (GTK_WINDOW (self), GTK_WIDGET (self->text_view));
   update_summary (self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "dialog.add", FALSE);
 }
