@@ -322,6 +322,36 @@ test_details_clock (Fixture       *f,
   sluice_task_cancel (hanging);
 }
 
+static gboolean
+is_add_urls_button (GtkWidget     *widget,
+                    gconstpointer  data)
+{
+  return GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), "_Add URLs…") == 0;
+}
+
+/* From the empty page's "Add URLs…" button, the focus goes to the table
+ * that takes its place, not to the next focusable widget (the "At once"
+ * spin button, where arrow keys would change a saved setting). */
+static void
+test_focus_after_first_tasks (Fixture       *f,
+                              gconstpointer  data)
+{
+  GtkWidget *add_button = test_ui_find (GTK_WIDGET (f->window), is_add_urls_button, NULL);
+  GtkWidget *column_view = GTK_WIDGET (sluice_window_get_column_view (f->window));
+  g_autoptr(SluiceTask) task = NULL;
+  GtkWidget *focus;
+
+  g_assert_nonnull (add_button);
+  g_assert_true (gtk_widget_grab_focus (add_button));
+  task = test_window_add_urls (f, SLUICE_TASK_KIND_DOWNLOAD, "/bytes/10", NULL);
+  test_run_until_scheduler_idle (f->scheduler, 5000);
+  test_ui_settle (100);
+
+  focus = gtk_window_get_focus (GTK_WINDOW (f->window));
+  g_assert_nonnull (focus);
+  g_assert_true (focus == column_view || gtk_widget_is_ancestor (focus, column_view));
+}
+
 /* The notification's words for how a batch ended: every kind of ending
  * counted, and no "All" for a single task. */
 static void
@@ -483,6 +513,7 @@ main (int    argc,
   ADD ("sort-by-name", test_sort_by_name);
   ADD ("details-clock", test_details_clock);
   ADD ("batch-outcome", test_batch_outcome);
+  ADD ("focus-after-first-tasks", test_focus_after_first_tasks);
   ADD ("details-pane", test_details_pane);
   ADD ("long-list-in-slices", test_long_list_in_slices);
   ADD ("long-list-behind-a-filter", test_long_list_behind_a_filter);

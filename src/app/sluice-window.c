@@ -153,6 +153,9 @@ update_table_page (SluiceWindow *self)
 {
   guint n_tasks = g_list_model_get_n_items (G_LIST_MODEL (self->scheduler));
   guint n_shown = g_list_model_get_n_items (G_LIST_MODEL (self->filter_model));
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+  GtkWidget *empty_page = gtk_stack_get_child_by_name (self->stack, "empty");
+  gboolean focus_on_empty = focus != NULL && gtk_widget_is_ancestor (focus, empty_page);
 
   /* The table appears at once: a crossfade would paint the whole window
    * twice per frame, into offscreen groups, just while the view builds its
@@ -160,6 +163,10 @@ update_table_page (SluiceWindow *self)
   gtk_stack_set_transition_type (self->stack, n_tasks > 0 ? GTK_STACK_TRANSITION_TYPE_NONE
                                                           : GTK_STACK_TRANSITION_TYPE_CROSSFADE);
   gtk_stack_set_visible_child_name (self->stack, n_tasks > 0 ? "tasks" : "empty");
+  /* Focus on the empty page's button goes to the table that replaces it,
+   * not to the next widget GtkStack finds (the "At once" spin button). */
+  if (focus_on_empty && n_tasks > 0)
+    gtk_widget_grab_focus (GTK_WIDGET (self->column_view));
   gtk_stack_set_visible_child_name (self->table_stack, n_shown > 0 || n_tasks == 0 ? "table" : "no-match");
 }
 
