@@ -352,6 +352,32 @@ test_focus_after_first_tasks (Fixture       *f,
   g_assert_true (focus == column_view || gtk_widget_is_ancestor (focus, column_view));
 }
 
+/* At the window's default size every column shows, the row actions
+ * included (GTK 4.8's column view does not scroll sideways to a focused
+ * button: one past the edge is out of the keyboard's sight). */
+static void
+test_default_size_shows_actions (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_autoptr(GVariant) width = g_settings_get_default_value (settings, "window-width");
+  g_autoptr(GVariant) height = g_settings_get_default_value (settings, "window-height");
+  g_autoptr(SluiceTask) task = NULL;
+  graphene_rect_t bounds;
+  GtkWidget *cancel;
+
+  gtk_window_set_default_size (GTK_WINDOW (f->window), g_variant_get_int32 (width), g_variant_get_int32 (height));
+  task = test_window_add_urls (f, SLUICE_TASK_KIND_DOWNLOAD, "/hang", NULL);
+  TEST_RUN_UNTIL (sluice_task_get_state (task) == SLUICE_TASK_STATE_CONNECTING, 5000);
+  test_ui_settle (500);
+
+  cancel = test_ui_find_button (GTK_WIDGET (f->window), "Cancel hang");
+  g_assert_nonnull (cancel);
+  g_assert_true (gtk_widget_compute_bounds (cancel, GTK_WIDGET (f->window), &bounds));
+  g_assert_cmpfloat (bounds.origin.x + bounds.size.width, <=, gtk_widget_get_width (GTK_WIDGET (f->window)));
+  sluice_task_cancel (task);
+}
+
 /* The notification's words for how a batch ended: every kind of ending
  * counted, and no "All" for a single task. */
 static void
@@ -514,6 +540,7 @@ main (int    argc,
   ADD ("details-clock", test_details_clock);
   ADD ("batch-outcome", test_batch_outcome);
   ADD ("focus-after-first-tasks", test_focus_after_first_tasks);
+  ADD ("default-size-shows-actions", test_default_size_shows_actions);
   ADD ("details-pane", test_details_pane);
   ADD ("long-list-in-slices", test_long_list_in_slices);
   ADD ("long-list-behind-a-filter", test_long_list_behind_a_filter);
