@@ -416,7 +416,8 @@ test_add_dialog_cancel (void)
 }
 
 /* The dialog opens ready to take URLs: typing goes into the text, empty or
- * already filled (from the clipboard, a file). */
+ * already filled (from the clipboard, a file); no two of its buttons share
+ * an Alt+letter. */
 static void
 test_add_dialog_focus_on_text (void)
 {
@@ -432,6 +433,13 @@ test_add_dialog_focus_on_text (void)
       test_ui_present_and_wait (GTK_WINDOW (dialog));
       TEST_RUN_UNTIL (gtk_window_get_focus (GTK_WINDOW (dialog)) != NULL, 5000);
       g_assert_true (gtk_window_get_focus (GTK_WINDOW (dialog)) == text_view);
+      /* And Alt+letter reaches each button (refused lines shown, filled). */
+      if (filled)
+        {
+          wait_for_parse (dialog);
+          test_ui_settle (100);
+          test_ui_assert_unique_mnemonics (GTK_WIDGET (dialog));
+        }
       gtk_window_destroy (GTK_WINDOW (dialog));
     }
 }

@@ -181,6 +181,10 @@ test_add_dialog_in_german (void)
   g_assert_cmpstr (gtk_window_get_title (dialog), ==, "URLs hinzufügen");
   /* The summary of the pasted lines uses two plurals. */
   TEST_RUN_UNTIL (test_ui_shows_text (GTK_WIDGET (dialog), "2 URLs · 1 abgelehnt"), 5000);
+  test_ui_settle (100);
+  /* Alt+letter reaches each button in German too, and each menu item. */
+  test_ui_assert_unique_mnemonics (GTK_WIDGET (dialog));
+  test_ui_assert_unique_menu_mnemonics (test_ui_get_primary_menu (GTK_WIDGET (window)));
   test_ui_save_screenshot (GTK_WIDGET (dialog), "screenshot-de-add.png");
   gtk_window_destroy (dialog);
 

@@ -133,6 +133,92 @@ test_ui_find (GtkWidget      *root,
   return NULL;
 }
 
+/* Records a shown label's mnemonic in seen (keyval → label); never matches,
+ * so test_ui_find () visits every widget. */
+static gboolean
+note_mnemonic (GtkWidget     *widget,
+               gconstpointer  data)
+{
+  GHashTable *seen = (GHashTable *) data;
+  guint keyval;
+  const char *other;
+
+  if (!GTK_IS_LABEL (widget) || !gtk_widget_get_mapped (widget) ||
+      !gtk_label_get_use_underline (GTK_LABEL (widget)))
+    return FALSE;
+  keyval = gtk_label_get_mnemonic_keyval (GTK_LABEL (widget));
+  if (keyval == GDK_KEY_VoidSymbol)
+    return FALSE;
+  keyval = gdk_keyval_to_lower (keyval);
+  other = g_hash_table_lookup (seen, GUINT_TO_POINTER (keyval));
+  if (other != NULL)
+    g_error ("“%s” and “%s” share the mnemonic %s", other,
+             gtk_label_get_label (GTK_LABEL (widget)), gdk_keyval_name (keyval));
+  g_hash_table_insert (seen, GUINT_TO_POINTER (keyval), (gpointer) gtk_label_get_label (GTK_LABEL (widget)));
+  return FALSE;
+}
+
+void
+test_ui_assert_unique_mnemonics (GtkWidget *root)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+
+  test_ui_find (root, note_mnemonic, seen);
+  g_assert_cmpuint (g_hash_table_size (seen), >, 0);
+}
+
+/* The letter after the "_" of each item of menu (sections included). */
+static void
+note_menu_mnemonics (GMenuModel *menu,
+                     GHashTable *seen)
+{
+  for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
+    {
+      g_autofree char *label = NULL;
+      g_autoptr(GMenuModel) section = g_menu_model_get_item_link (menu, i, G_MENU_LINK_SECTION);
+      const char *underscore;
+
+      if (section != NULL)
+        note_menu_mnemonics (section, seen);
+      if (!g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_LABEL, "s", &label) ||
+          (underscore = strchr (label, '_')) == NULL || underscore[1] == '\0')
+        continue;
+      {
+        gunichar letter = g_unichar_tolower (g_utf8_get_char (underscore + 1));
+        const char *other = g_hash_table_lookup (seen, GUINT_TO_POINTER (letter));
+
+        if (other != NULL)
+          g_error ("“%s” and “%s” share a mnemonic", other, label);
+        g_hash_table_insert (seen, GUINT_TO_POINTER (letter), g_strdup (label));
+      }
+    }
+}
+
+void
+test_ui_assert_unique_menu_mnemonics (GMenuModel *menu)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+
+  note_menu_mnemonics (menu, seen);
+  g_assert_cmpuint (g_hash_table_size (seen), >, 0);
+}
+
+static gboolean
+has_menu_model (GtkWidget     *widget,
+                gconstpointer  data)
+{
+  return GTK_IS_MENU_BUTTON (widget) && gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (widget)) != NULL;
+}
+
+GMenuModel *
+test_ui_get_primary_menu (GtkWidget *window)
+{
+  GtkWidget *button = test_ui_find (window, has_menu_model, NULL);
+
+  g_assert_nonnull (button);
+  return gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (button));
+}
+
 GtkWindow *
 test_ui_find_toplevel (gboolean      (*match) (GtkWindow *window, gconstpointer data),
                        gconstpointer   data)

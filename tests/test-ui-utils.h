@@ -54,6 +54,12 @@ GtkWidget *test_ui_get_by_id        (gpointer    root,
 /* Whether a mapped label or inscription shows text (contains it). */
 gboolean   test_ui_shows_text       (GtkWidget  *root,
                                      const char *text);
+/* Fails the test if two shown labels under root (or two items of menu)
+ * have the same mnemonic letter. */
+void       test_ui_assert_unique_mnemonics      (GtkWidget  *root);
+void       test_ui_assert_unique_menu_mnemonics (GMenuModel *menu);
+/* The window's main menu (its one GtkMenuButton with a menu model). */
+GMenuModel *test_ui_get_primary_menu            (GtkWidget  *window);
 /* The program's one SluiceApplication, registered (non-unique), with
  * notifications off. */
 SluiceApplication *test_ui_get_application (void);

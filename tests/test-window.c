@@ -35,6 +35,8 @@ test_empty_state (Fixture       *f,
                   gconstpointer  data)
 {
   g_assert_true (test_ui_shows_text (GTK_WIDGET (f->window), "Paste or Drop URLs to Begin"));
+  /* F10 then a letter reaches each item of the main menu. */
+  test_ui_assert_unique_menu_mnemonics (test_ui_get_primary_menu (GTK_WIDGET (f->window)));
   test_ui_save_screenshot (GTK_WIDGET (f->window), "screenshot-empty.png");
 }
 
