@@ -46,6 +46,10 @@ struct _TestServer
   GSocketService *silent;
   GPtrArray    *silent_connections;  /* GSocketConnection*, owned */
   guint         silent_port;
+  /* test_server_closing_url (): accepts connections and resets them */
+  GSocketService *closing;
+  guint         closing_port;
+  guint         closing_count;
 };
 
 /* One request in flight.  It is owned by its SoupServerMessage (object
@@ -1454,16 +1458,18 @@ reason_handler (SoupServer        *soup,
 {
   const char *phrase = query_string (query, "phrase");
   g_autofree char *head = NULL;
-  guint64 code;
+  guint64 code, length;
 
   if (!parse_number (path_argument (path, "/reason"), 599, &code) || code < 200 ||
-      phrase == NULL || !valid_header_value (phrase))
+      phrase == NULL || !valid_header_value (phrase) ||
+      !query_number (query, "length", 0, G_MAXINT32, &length))
     {
-      respond_bad_request (msg, "expected /reason/CODE?phrase=P");
+      respond_bad_request (msg, "expected /reason/CODE?phrase=P&length=N");
       return;
     }
 
-  head = g_strdup_printf ("HTTP/1.1 %u %s\r\nContent-Length: 0\r\n", (guint) code, phrase);
+  /* A Content-Length announced but no body sent (right for 204 and 304). */
+  head = g_strdup_printf ("HTTP/1.1 %u %s\r\nContent-Length: %u\r\n", (guint) code, phrase, (guint) length);
   raw_respond (user_data, msg, raw_with_pattern (head, 0), 0, RAW_END_CLOSE);
 }
 
@@ -1525,7 +1531,8 @@ dribble_handler (SoupServer        *soup,
 /* /bad-chunked?kind=K: chunked encoding gone wrong after a good first
  * chunk of 16 bytes.  K: garbage (a chunk size that is not hex, the
  * default), huge (a size that overflows 64 bits), short (a chunk of 4096
- * announced, 10 bytes sent, then close), nocrlf (no CRLF after a chunk). */
+ * announced, 10 bytes sent, then close), nocrlf (no CRLF after a chunk),
+ * boundary (a close right after the good chunk: no last chunk). */
 static void
 bad_chunked_handler (SoupServer        *soup,
                      SoupServerMessage *msg,
@@ -1548,10 +1555,12 @@ bad_chunked_handler (SoupServer        *soup,
     g_string_append (out, "1000\r\n0123456789");
   else if (strcmp (kind, "nocrlf") == 0)
     g_string_append (out, "4\r\nxxxxYYYY4\r\nxxxx\r\n0\r\n\r\n");
+  else if (strcmp (kind, "boundary") == 0)
+    ;
   else
     {
       g_string_free (out, TRUE);
-      respond_bad_request (msg, "expected /bad-chunked?kind=garbage|huge|short|nocrlf");
+      respond_bad_request (msg, "expected /bad-chunked?kind=garbage|huge|short|nocrlf|boundary");
       return;
     }
 
@@ -1846,22 +1855,94 @@ silent_incoming_cb (GSocketService     *service,
 }
 
 static void
-silent_start (TestServer *server)
+closing_read_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GSocketConnection) connection = user_data;
+  struct linger reset = { 1, 0 };
+
+  g_input_stream_read_finish (G_INPUT_STREAM (source), result, NULL);
+  setsockopt (g_socket_get_fd (g_socket_connection_get_socket (connection)),
+              SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+}
+
+static gboolean
+closing_incoming_cb (GSocketService     *service,
+                     GSocketConnection  *connection,
+                     GObject            *source_object,
+                     gpointer            user_data)
+{
+  TestServer *server = user_data;
+  static guint8 first_bytes[512];
+
+  /* Once the client has spoken (a TLS ClientHello, a request line), the
+   * connection is reset: a handshake or request cut short. */
+  server->closing_count++;
+  g_input_stream_read_async (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
+                             first_bytes, sizeof first_bytes, G_PRIORITY_DEFAULT, NULL,
+                             closing_read_cb, g_object_ref (connection));
+  return TRUE;
+}
+
+/* A service on its own loopback port; returns the port. */
+static guint
+raw_port_start (TestServer      *server,
+                GSocketService **service,
+                GCallback        incoming)
 {
   g_autoptr(GInetAddress) loopback = g_inet_address_new_from_string ("127.0.0.1");
   g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
   g_autoptr(GSocketAddress) effective = NULL;
   g_autoptr(GError) error = NULL;
 
-  server->silent = g_socket_service_new ();
-  server->silent_connections = g_ptr_array_new_with_free_func (g_object_unref);
-  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (server->silent), address,
+  *service = g_socket_service_new ();
+  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (*service), address,
                                       G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
                                       NULL, &effective, &error))
-    g_error ("test server: cannot listen for the silent port: %s", error->message);
-  server->silent_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
-  g_signal_connect (server->silent, "incoming", G_CALLBACK (silent_incoming_cb), server);
-  g_socket_service_start (server->silent);
+    g_error ("test server: cannot listen on a raw port: %s", error->message);
+  g_signal_connect (*service, "incoming", incoming, server);
+  g_socket_service_start (*service);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+}
+
+static void
+silent_start (TestServer *server)
+{
+  server->silent_connections = g_ptr_array_new_with_free_func (g_object_unref);
+  server->silent_port = raw_port_start (server, &server->silent, G_CALLBACK (silent_incoming_cb));
+}
+
+static void
+closing_stop (TestServer *server)
+{
+  if (server->closing == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (server->closing, server);
+  g_socket_service_stop (server->closing);
+  g_socket_listener_close (G_SOCKET_LISTENER (server->closing));
+  g_clear_object (&server->closing);
+}
+
+char *
+test_server_closing_url (TestServer *server,
+                         const char *scheme,
+                         const char *path_and_query)
+{
+  g_return_val_if_fail (server != NULL, NULL);
+
+  if (server->closing == NULL)
+    server->closing_port = raw_port_start (server, &server->closing, G_CALLBACK (closing_incoming_cb));
+  return g_strdup_printf ("%s://127.0.0.1:%u%s", scheme, server->closing_port,
+                          path_and_query != NULL ? path_and_query : "/");
+}
+
+guint
+test_server_get_closing_count (TestServer *server)
+{
+  g_return_val_if_fail (server != NULL, 0);
+  return server->closing_count;
 }
 
 static void
@@ -2073,6 +2154,7 @@ test_server_free (TestServer *server)
         g_main_context_iteration (server->context, TRUE);
     }
   silent_stop (server);
+  closing_stop (server);
 
   /* Closes listeners and client connections: every message still in
    * progress finishes (as aborted), which stops /slow timers. */

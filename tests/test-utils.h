@@ -56,14 +56,15 @@ G_BEGIN_DECLS
  *                         the last chunk never comes
  *   /raw-disposition?V    Content-Disposition: V, V being the whole query
  *                         percent-decoded to raw bytes; 16 bytes of body
- *   /reason/CODE?phrase=P status CODE with reason phrase P (raw bytes),
- *                         empty body
+ *   /reason/CODE?phrase=P[&length=N]  status CODE with reason phrase P (raw
+ *                         bytes), an empty body (Content-Length N, default 0)
  *   /dribble/N[?delay=MS] the whole response (headers + N bytes) one byte
  *                         every MS ms (default 5)
  *   /bad-chunked[?kind=K] chunked encoding broken after 16 good bytes: K is
  *                         garbage (a size that is not hex), huge (a size past
  *                         64 bits), short (4096 announced, 10 sent, close),
- *                         nocrlf (no CRLF after a chunk)
+ *                         nocrlf (no CRLF after a chunk), boundary (a close
+ *                         after the good chunk, no last chunk)
  *   /huge-headers/K[?one=1]  K KiB of headers (1 KiB lines, or one line),
  *                         then 16 bytes
  *   /content-range-wrong/T?key=X  first request: T/2 of T bytes, then close
@@ -109,6 +110,13 @@ char        *test_server_url_for_host             (TestServer  *server,
  * or writes a byte (opened on first use, closed by test_server_free). */
 char        *test_server_silent_url               (TestServer  *server,
                                                    const char  *path_and_query);
+/* A URL (scheme "http" or "https") on 127.0.0.1 whose port accepts
+ * connections and resets each once the client has sent something, and how
+ * many it has accepted. */
+char        *test_server_closing_url              (TestServer  *server,
+                                                   const char  *scheme,
+                                                   const char  *path_and_query);
+guint        test_server_get_closing_count        (TestServer  *server);
 /* How many connections the silent port has accepted (and holds). */
 guint        test_server_get_silent_connection_count (TestServer *server);
 

@@ -519,8 +519,12 @@ sluice_download_begin (SluiceSink   *sink,
       /* A 200 to a Range request starts over from zero. */
       if (self->offset > 0 && !truncate_part (self, error))
         return FALSE;
-      total = content_length > 0 || soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
-            ? content_length : -1;
+      if (soup_message_get_status (message) == SOUP_STATUS_NO_CONTENT ||
+          soup_message_get_status (message) == SOUP_STATUS_RESET_CONTENT)
+        total = 0;  /* no body, whatever Content-Length says */
+      else
+        total = content_length > 0 || soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
+              ? content_length : -1;
     }
 
   g_free (self->validator);

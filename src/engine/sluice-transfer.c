@@ -357,8 +357,13 @@ fail_from_error (SluiceTransfer *self,
            g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE))
     fail (self, TRUE, SLUICE_ERROR_CONNECT, _("Could not reach the server “%s”: %s"),
           host_of (self), error->message);
-  else if (error->domain == G_TLS_ERROR)
+  else if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE) ||
+           g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_CERTIFICATE_REQUIRED))
     fail (self, FALSE, SLUICE_ERROR_TLS, _("The secure connection to “%s” could not be trusted: %s"),
+          host_of (self), error->message);
+  else if (error->domain == G_TLS_ERROR)
+    /* A handshake cut short (a reset, a close): the network, not trust. */
+    fail (self, TRUE, SLUICE_ERROR_NETWORK, _("The secure connection to “%s” failed: %s"),
           host_of (self), error->message);
   else if (g_error_matches (error, SOUP_SESSION_ERROR, SOUP_SESSION_ERROR_TOO_MANY_REDIRECTS))
     fail (self, FALSE, SLUICE_ERROR_INVALID, "%s", _("Too many redirects (more than 20)"));
@@ -686,8 +691,9 @@ on_sent (GObject      *source,
     }
 
   /* Content-Length counts encoded bytes: comparable only when we read them
-   * undecoded. */
-  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+   * undecoded.  A 204 or 205 has no body, whatever it says. */
+  if (status != SOUP_STATUS_NO_CONTENT && status != SOUP_STATUS_RESET_CONTENT &&
+      soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
       (soup_message_is_feature_disabled (self->message, SOUP_TYPE_CONTENT_DECODER) ||
        soup_message_headers_get_one (headers, "Content-Encoding") == NULL))
     self->expected = soup_message_headers_get_content_length (headers);
