@@ -150,7 +150,8 @@ test_drop_refused (Fixture       *f,
                    gconstpointer  data)
 {
   g_autofree char *binary_path = g_build_filename (f->dir, "image.png", NULL);
-  static const char binary[] = { (char) 0x89, 'P', 'N', 'G', (char) 0xff, (char) 0xfe, 0 };
+  /* A PNG's signature and the start of its first chunk. */
+  static const char binary[] = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
   g_autoptr(GFile) binary_file = g_file_new_for_path (binary_path);
   g_autoptr(GFile) missing = g_file_new_for_path ("/nonexistent/urls.txt");
   g_autoptr(GSList) files = NULL;

@@ -64,6 +64,50 @@ test_export_and_import (Fixture       *f,
 }
 
 static gboolean
+file_has_prefix (const char *path,
+                 const char *prefix)
+{
+  g_autofree char *text = NULL;
+
+  return g_file_get_contents (path, &text, NULL, NULL) && g_str_has_prefix (text, prefix);
+}
+
+/* A list file in a legacy encoding is read (the parser says which lines
+ * it cannot use); a binary file is refused with a word, not cut at its
+ * first NUL byte; a name ending in ".CSV" gets CSV. */
+static void
+test_import_text_and_binary (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autofree char *latin1_path = g_build_filename (f->dir, "liste.txt", NULL);
+  g_autofree char *binary_path = g_build_filename (f->dir, "urls.bin", NULL);
+  g_autofree char *upper_path = g_build_filename (f->dir, "RESULTS.CSV", NULL);
+  g_autoptr(GFile) latin1 = g_file_new_for_path (latin1_path);
+  g_autoptr(GFile) binary = g_file_new_for_path (binary_path);
+  g_autoptr(GFile) upper = g_file_new_for_path (upper_path);
+  static const char latin1_text[] = "# Liste f\xfcr Downloads\nhttps://example.org/a\nhttps://example.org/b\n";
+  static const char binary_text[] = "https://example.org/a\nhttps://example.org/b\n\0https://example.org/c\n";
+  g_autofree char *message = g_strdup_printf ("“%s” is not a text file", binary_path);
+  GtkWindow *dialog;
+
+  g_assert_true (g_file_set_contents (latin1_path, latin1_text, sizeof latin1_text - 1, NULL));
+  dialog = sluice_window_import_file (f->window, latin1);
+  g_assert_nonnull (dialog);
+  TEST_RUN_UNTIL (test_ui_shows_text (GTK_WIDGET (dialog), "2 URLs"), 5000);
+  gtk_window_destroy (dialog);
+
+  g_assert_true (g_file_set_contents (binary_path, binary_text, sizeof binary_text - 1, NULL));
+  g_assert_null (sluice_window_import_file (f->window, binary));
+  TEST_RUN_UNTIL (test_ui_shows_text (GTK_WIDGET (f->window), message), 5000);
+
+  test_window_add_urls (f, SLUICE_TASK_KIND_DOWNLOAD, "/bytes/10", NULL);
+  test_run_until_scheduler_idle (f->scheduler, 5000);
+  sluice_window_export (f->window, upper, FALSE);
+  /* (Its toast waits behind the others: the file is what counts.) */
+  TEST_RUN_UNTIL (file_has_prefix (upper_path, "url,kind,state,"), 5000);
+}
+
+static gboolean
 is_message_dialog_titled (GtkWindow     *window,
                           gconstpointer  title)
 {
@@ -173,6 +217,7 @@ main (int    argc,
 
   g_test_add ("/window-more/export-and-import", Fixture, NULL, test_window_fixture_set_up, test_export_and_import, test_window_fixture_tear_down);
   /* Last: it shuts the scheduler down. */
+  g_test_add ("/window-more/import-text-and-binary", Fixture, NULL, test_window_fixture_set_up, test_import_text_and_binary, test_window_fixture_tear_down);
   g_test_add ("/window-more/dialogs-take-app-shortcuts", Fixture, NULL, test_window_fixture_set_up, test_dialogs_take_app_shortcuts, test_window_fixture_tear_down);
   g_test_add ("/window-more/close-asks-first", Fixture, NULL, test_window_fixture_set_up, test_close_asks_first, test_window_fixture_tear_down);
 

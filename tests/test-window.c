@@ -8,6 +8,7 @@
 
 #include "sluice-format.h"
 #include "sluice-task-details.h"
+#include "sluice-throughput-graph.h"
 #include "sluice-window.h"
 #include "test-ui-utils.h"
 #include "test-utils.h"
@@ -380,6 +381,75 @@ test_default_size_shows_actions (Fixture       *f,
   sluice_task_cancel (task);
 }
 
+/* Whether the header bar's button for win.NAME can be used. */
+static gboolean
+action_enabled (Fixture    *f,
+                const char *name)
+{
+  g_autofree char *id = g_strconcat (g_str_equal (name, "cancel-all") ? "cancel_all"
+                                     : g_str_equal (name, "retry-failed") ? "retry" : "clear",
+                                     "_button", NULL);
+
+  return gtk_widget_get_sensitive (test_ui_get_by_id (f->window, id));
+}
+
+/* Cancel all, Retry failed and Clear finished can be used exactly when
+ * they have something to do. */
+static void
+test_batch_actions_enabled (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(SluiceTask) hanging = NULL;
+
+  g_assert_false (action_enabled (f, "cancel-all"));
+  g_assert_false (action_enabled (f, "retry-failed"));
+  g_assert_false (action_enabled (f, "clear-finished"));
+
+  hanging = test_window_add_urls (f, SLUICE_TASK_KIND_DOWNLOAD, "/hang", NULL);
+  TEST_RUN_UNTIL (action_enabled (f, "cancel-all"), 5000);
+  g_assert_false (action_enabled (f, "retry-failed"));
+  g_assert_false (action_enabled (f, "clear-finished"));
+
+  sluice_scheduler_set_max_retries (f->scheduler, 0);
+  test_window_add_urls (f, SLUICE_TASK_KIND_DOWNLOAD, "/status/404", NULL);
+  sluice_task_cancel (hanging);
+  test_run_until_scheduler_idle (f->scheduler, 5000);
+  TEST_RUN_UNTIL (!action_enabled (f, "cancel-all"), 5000);
+  g_assert_true (action_enabled (f, "retry-failed"));
+  g_assert_true (action_enabled (f, "clear-finished"));
+}
+
+/* The throughput graph takes a bar a second, however often tasks change
+ * state (which refreshes the header more often). */
+static void
+test_graph_a_bar_a_second (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(SluiceUrlList) list = NULL;
+  SluiceThroughputGraph *graph = SLUICE_THROUGHPUT_GRAPH (test_ui_find_of_type (GTK_WIDGET (f->window),
+                                                                                SLUICE_TYPE_THROUGHPUT_GRAPH));
+  gint64 started = g_get_monotonic_time ();
+  double seconds;
+
+  /* Many short tasks one after another for a few seconds. */
+  sluice_scheduler_set_max_concurrent (f->scheduler, 2);
+  for (guint i = 0; i < 60; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/slow/2000?rate=40000&n=%u", i);
+      g_autofree char *url = test_server_url (f->server, path);
+
+      g_string_append_printf (text, "%s\n", url);
+    }
+  list = sluice_url_list_parse (text->str, -1);
+  sluice_window_add_urls (f->window, list, SLUICE_TASK_KIND_DOWNLOAD, f->dir);
+  test_run_until_scheduler_idle (f->scheduler, 20000);
+  seconds = (double) (g_get_monotonic_time () - started) / G_USEC_PER_SEC;
+
+  g_test_message ("%u bars in %.1f s", sluice_throughput_graph_get_n_samples (graph), seconds);
+  g_assert_cmpuint (sluice_throughput_graph_get_n_samples (graph), <=, (guint) seconds + 1);
+}
+
 /* The notification's words for how a batch ended: every kind of ending
  * counted, and no "All" for a single task. */
 static void
@@ -543,6 +613,8 @@ main (int    argc,
   ADD ("batch-outcome", test_batch_outcome);
   ADD ("focus-after-first-tasks", test_focus_after_first_tasks);
   ADD ("default-size-shows-actions", test_default_size_shows_actions);
+  ADD ("batch-actions-enabled", test_batch_actions_enabled);
+  ADD ("graph-a-bar-a-second", test_graph_a_bar_a_second);
   ADD ("details-pane", test_details_pane);
   ADD ("long-list-in-slices", test_long_list_in_slices);
   ADD ("long-list-behind-a-filter", test_long_list_behind_a_filter);

@@ -103,6 +103,14 @@ sluice_throughput_graph_add_sample (SluiceThroughputGraph *self,
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
+/* How many samples it shows (one a second, up to a minute's). */
+guint
+sluice_throughput_graph_get_n_samples (SluiceThroughputGraph *self)
+{
+  g_return_val_if_fail (SLUICE_IS_THROUGHPUT_GRAPH (self), 0);
+  return self->count;
+}
+
 void
 sluice_throughput_graph_clear (SluiceThroughputGraph *self)
 {

@@ -17,5 +17,6 @@ GtkWidget *sluice_throughput_graph_new        (void);
 void       sluice_throughput_graph_add_sample (SluiceThroughputGraph *self,
                                                double                 bytes_per_second);
 void       sluice_throughput_graph_clear      (SluiceThroughputGraph *self);
+guint      sluice_throughput_graph_get_n_samples (SluiceThroughputGraph *self);
 
 G_END_DECLS

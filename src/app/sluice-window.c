@@ -44,6 +44,7 @@ struct _SluiceWindow
   guint                  add_tick;      /* one chunk per frame, while rows are built */
   gboolean               holding;       /* the scheduler's batch, while lists go in */
   guint                  batch_ticks;
+  double                 total_speed;   /* of running tasks, at the last update */
   gint64                 batch_started;
   gint64                 batch_finished;
   gboolean               close_confirmed;
@@ -300,15 +301,25 @@ update_batch (SluiceWindow *self)
   gtk_label_set_label (self->totals_label, totals);
 
   gtk_progress_bar_set_fraction (self->batch_progress, n_items > 0 ? (double) n_finished / n_items : 0);
+  self->total_speed = total_speed;
 
-  if (self->batch_ticks++ % 2 == 0 && sluice_scheduler_get_busy (scheduler))
-    sluice_throughput_graph_add_sample (self->graph, total_speed);
+  /* The batch's buttons can be used when they have something to do. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-all",
+                                 n_items > n_finished || !g_queue_is_empty (&self->pending_adds));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.retry-failed", n_failed > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.clear-finished", n_finished > 0);
 }
 
 static gboolean
 batch_tick (gpointer user_data)
 {
-  update_batch (SLUICE_WINDOW (user_data));
+  SluiceWindow *self = SLUICE_WINDOW (user_data);
+
+  update_batch (self);
+  /* A bar a second: the header also refreshes as tasks change state, which
+   * would make the graph's minute a few seconds. */
+  if (self->batch_ticks++ % 2 == 0 && sluice_scheduler_get_busy (self->scheduler))
+    sluice_throughput_graph_add_sample (self->graph, self->total_speed);
   return G_SOURCE_CONTINUE;
 }
 
@@ -693,6 +704,43 @@ on_import_response (GtkNativeDialog *chooser,
     sluice_window_import_file (self, file);
 }
 
+/* Whether bytes can be text in some 8-bit or UTF-8 encoding: no NUL and
+ * no control character but white space (a PNG, an archive have both). */
+static gboolean
+looks_like_text (const char *bytes,
+                 gsize       length)
+{
+  for (gsize i = 0; i < length; i++)
+    {
+      guchar c = (guchar) bytes[i];
+
+      if (c < 0x20 && !g_ascii_isspace (c))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* A text file's contents, in whatever encoding (the URL parser says which
+ * lines it cannot use), or an error for a file that is not text. */
+static char *
+load_text_file (GFile   *file,
+                GError **error)
+{
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+
+  if (!g_file_load_contents (file, NULL, &contents, &length, NULL, error))
+    return NULL;
+  if (!looks_like_text (contents, length))
+    {
+      g_autofree char *name = g_file_get_parse_name (file);
+
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("“%s” is not a text file"), name);
+      return NULL;
+    }
+  return g_steal_pointer (&contents);
+}
+
 /* A text file of URLs goes through the Add dialog, like a paste. */
 GtkWindow *
 sluice_window_import_file (SluiceWindow *self,
@@ -703,14 +751,10 @@ sluice_window_import_file (SluiceWindow *self,
 
   g_return_val_if_fail (SLUICE_IS_WINDOW (self), NULL);
 
-  if (!g_file_load_contents (file, NULL, &contents, NULL, NULL, &error))
+  contents = load_text_file (file, &error);
+  if (contents == NULL)
     {
       show_toast (self, error->message);
-      return NULL;
-    }
-  if (!g_utf8_validate (contents, -1, NULL))
-    {
-      show_toast (self, _("That file is not text"));
       return NULL;
     }
   return sluice_window_open_add_dialog (self, contents);
@@ -759,16 +803,17 @@ on_drop (GtkDropTarget *target,
         {
           GFile *file = l->data;
           g_autofree char *contents = NULL;
-          gsize length = 0;
+          g_autoptr(GError) error = NULL;
 
           if (g_file_has_uri_scheme (file, "http") || g_file_has_uri_scheme (file, "https"))
             {
               g_autofree char *uri = g_file_get_uri (file);
               g_string_append_printf (text, "%s\n", uri);
             }
-          else if (g_file_load_contents (file, NULL, &contents, &length, NULL, NULL) &&
-                   g_utf8_validate (contents, length, NULL))
+          else if ((contents = load_text_file (file, &error)) != NULL)
             g_string_append_printf (text, "%s\n", contents);
+          else
+            show_toast (self, error->message);
         }
     }
 
@@ -994,8 +1039,20 @@ on_export_response (GtkNativeDialog *chooser,
     sluice_window_export (self, file, visible_only);
 }
 
-/* Writes the results (CSV for a .csv name, else JSON) and says so in a
- * toast; the data is taken now, the file written asynchronously. */
+static gboolean
+has_suffix_nocase (const char *name,
+                   const char *suffix)
+{
+  gsize name_length = strlen (name);
+  gsize suffix_length = strlen (suffix);
+
+  return name_length >= suffix_length &&
+         g_ascii_strcasecmp (name + name_length - suffix_length, suffix) == 0;
+}
+
+/* Writes the results (CSV for a .csv name, in any case, else JSON) and
+ * says so in a toast; the data is taken now, the file written
+ * asynchronously. */
 void
 sluice_window_export (SluiceWindow *self,
                       GFile        *file,
@@ -1010,7 +1067,7 @@ sluice_window_export (SluiceWindow *self,
 
   basename = g_file_get_basename (file);
   contents = export_tasks (visible_only ? G_LIST_MODEL (self->sort_model) : G_LIST_MODEL (self->scheduler),
-                           g_str_has_suffix (basename, ".csv"), &length);
+                           has_suffix_nocase (basename, ".csv"), &length);
   bytes = g_bytes_new_take (contents, length);
   g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION,
                                        self->cancellable, on_export_written, g_object_ref (self));
