@@ -184,8 +184,9 @@ assert_same_task (SluiceTask *a,
   g_assert_cmpint (sluice_task_get_started_wall (a), ==, sluice_task_get_started_wall (b));
   g_assert_cmpint (sluice_task_get_finished_wall (a), ==, sluice_task_get_finished_wall (b));
   /* Restored elapsed comes from the wall clock, the original's from the
-   * monotonic clock: the two may differ by a tick. */
-  g_assert_cmpfloat_with_epsilon (sluice_task_get_elapsed (a), sluice_task_get_elapsed (b), 1e-3);
+   * monotonic clock: the two may differ by the time between reading one
+   * clock and the other (over a millisecond under valgrind). */
+  g_assert_cmpfloat_with_epsilon (sluice_task_get_elapsed (a), sluice_task_get_elapsed (b), 1e-2);
   g_assert_cmpint (sluice_task_get_started (b), >, 0);
 }
 
