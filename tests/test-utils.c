@@ -1915,14 +1915,15 @@ silent_start (TestServer *server)
 }
 
 static void
-closing_stop (TestServer *server)
+raw_port_stop (TestServer      *server,
+               GSocketService **service)
 {
-  if (server->closing == NULL)
+  if (*service == NULL)
     return;
-  g_signal_handlers_disconnect_by_data (server->closing, server);
-  g_socket_service_stop (server->closing);
-  g_socket_listener_close (G_SOCKET_LISTENER (server->closing));
-  g_clear_object (&server->closing);
+  g_signal_handlers_disconnect_by_data (*service, server);
+  g_socket_service_stop (*service);
+  g_socket_listener_close (G_SOCKET_LISTENER (*service));
+  g_clear_object (service);
 }
 
 char *
@@ -1950,10 +1951,7 @@ silent_stop (TestServer *server)
 {
   if (server->silent == NULL)
     return;
-  g_signal_handlers_disconnect_by_data (server->silent, server);
-  g_socket_service_stop (server->silent);
-  g_socket_listener_close (G_SOCKET_LISTENER (server->silent));
-  g_clear_object (&server->silent);
+  raw_port_stop (server, &server->silent);
   for (guint i = 0; i < server->silent_connections->len; i++)
     g_io_stream_close (g_ptr_array_index (server->silent_connections, i), NULL, NULL);
   g_clear_pointer (&server->silent_connections, g_ptr_array_unref);
@@ -2154,7 +2152,7 @@ test_server_free (TestServer *server)
         g_main_context_iteration (server->context, TRUE);
     }
   silent_stop (server);
-  closing_stop (server);
+  raw_port_stop (server, &server->closing);
 
   /* Closes listeners and client connections: every message still in
    * progress finishes (as aborted), which stops /slow timers. */
