@@ -1081,7 +1081,8 @@ test_network_watchdog_in_body (Fixture       *f,
   g_assert_finalize_object (session);
 }
 
-/* A self-signed certificate: refused, not retried, nothing sent. */
+/* A self-signed certificate, and one for another name: refused, not
+ * retried, nothing sent, and the reason said. */
 static void
 test_network_tls_self_signed (Fixture       *f,
                               gconstpointer  data)
@@ -1090,7 +1091,8 @@ test_network_tls_self_signed (Fixture       *f,
   TestServer *https = test_server_new_tls (&error);
   g_autofree char *url = NULL;
   g_autofree char *scrape_url = NULL;
-  SluiceTask *task, *scrape;
+  g_autofree char *other_url = NULL;
+  SluiceTask *task, *scrape, *other_name;
   const char *message;
 
   if (https == NULL)
@@ -1104,6 +1106,9 @@ test_network_tls_self_signed (Fixture       *f,
   g_assert_true (g_str_has_prefix (url, "https://127.0.0.1:"));
   task = add_url (f, url);
   scrape = sluice_scheduler_add (f->scheduler, scrape_url, SLUICE_TASK_KIND_SCRAPE);
+  /* The certificate names 127.0.0.1 only. */
+  other_url = test_server_url_for_host (https, "127.0.0.2", "/bytes/100");
+  other_name = add_url (f, other_url);
   add_batch (f);
   run_until_idle (f, 10000);
 
@@ -1111,8 +1116,11 @@ test_network_tls_self_signed (Fixture       *f,
   g_test_message ("%s", message);
   g_assert_cmpint (sluice_task_get_state (task), ==, SLUICE_TASK_STATE_FAILED);
   g_assert_cmpstr (sluice_error_to_nick (sluice_task_get_error_kind (task)), ==, "tls");
-  g_assert_true (g_str_has_prefix (message, "The secure connection to “127.0.0.1” could not be trusted: "));
-  g_assert_cmpuint (strlen (message), >, strlen ("The secure connection to “127.0.0.1” could not be trusted: "));
+  /* Said why, in words. */
+  g_assert_cmpstr (message, ==, "The secure connection to “127.0.0.1” could not be trusted: "
+                                "its certificate is not signed by an authority this system trusts");
+  assert_task (other_name, SLUICE_TASK_STATE_FAILED, "tls",
+               "The secure connection to “127.0.0.2” could not be trusted: its certificate is for another name");
   g_assert_cmpuint (sluice_task_get_attempt (task), ==, 1);
   g_assert_cmpint (sluice_task_get_state (scrape), ==, SLUICE_TASK_STATE_FAILED);
   g_assert_cmpstr (sluice_task_get_error_message (scrape), ==, message);

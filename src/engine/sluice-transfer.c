@@ -72,6 +72,7 @@ struct _SluiceTransfer
 
   gboolean           retryable;
   gint64             retry_after_us;
+  GTlsCertificateFlags certificate_errors;  /* why the server's was refused */
 };
 
 G_DEFINE_FINAL_TYPE (SluiceTransfer, sluice_transfer, G_TYPE_OBJECT)
@@ -323,6 +324,27 @@ host_of (SluiceTransfer *self)
   return sluice_task_get_host (self->task);
 }
 
+/* Why a certificate was refused, in words; fallback when no reason is
+ * known.  (GIO may not set every flag that applies: the first found.) */
+static const char *
+certificate_problem (GTlsCertificateFlags errors,
+                     const char          *fallback)
+{
+  if (errors & G_TLS_CERTIFICATE_EXPIRED)
+    return _("its certificate has expired");
+  if (errors & G_TLS_CERTIFICATE_NOT_ACTIVATED)
+    return _("its certificate is not valid yet");
+  if (errors & G_TLS_CERTIFICATE_REVOKED)
+    return _("its certificate was revoked");
+  if (errors & G_TLS_CERTIFICATE_BAD_IDENTITY)
+    return _("its certificate is for another name");
+  if (errors & G_TLS_CERTIFICATE_UNKNOWN_CA)
+    return _("its certificate is not signed by an authority this system trusts");
+  if (errors & G_TLS_CERTIFICATE_INSECURE)
+    return _("its certificate uses an insecure algorithm");
+  return fallback;
+}
+
 /* Turns what GIO and libsoup report into words and an error kind. */
 static void
 fail_from_error (SluiceTransfer *self,
@@ -360,7 +382,7 @@ fail_from_error (SluiceTransfer *self,
   else if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE) ||
            g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_CERTIFICATE_REQUIRED))
     fail (self, FALSE, SLUICE_ERROR_TLS, _("The secure connection to “%s” could not be trusted: %s"),
-          host_of (self), error->message);
+          host_of (self), certificate_problem (self->certificate_errors, error->message));
   else if (error->domain == G_TLS_ERROR)
     /* A handshake cut short (a reset, a close): the network, not trust. */
     fail (self, TRUE, SLUICE_ERROR_NETWORK, _("The secure connection to “%s” failed: %s"),
@@ -786,6 +808,19 @@ on_request_sent (SoupMessage *message,
   self->awaiting_headers = TRUE;
 }
 
+/* Refused all the same; noted so that the failure can say why. */
+static gboolean
+on_accept_certificate (SoupMessage          *message,
+                       GTlsCertificate      *certificate,
+                       GTlsCertificateFlags  errors,
+                       gpointer              user_data)
+{
+  SluiceTransfer *self = user_data;
+
+  self->certificate_errors = errors;
+  return FALSE;
+}
+
 static gboolean
 watchdog_check (gpointer user_data)
 {
@@ -838,6 +873,7 @@ sluice_transfer_run_async (SluiceTransfer      *self,
   self->message = soup_message_new_from_uri (SOUP_METHOD_GET, _sluice_task_get_guri (self->task));
   g_signal_connect (self->message, "network-event", G_CALLBACK (on_network_event), self);
   g_signal_connect (self->message, "wrote-body", G_CALLBACK (on_request_sent), self);
+  g_signal_connect (self->message, "accept-certificate", G_CALLBACK (on_accept_certificate), self);
   sluice_sink_prepare (self->sink, self->message);
 
   self->phase = PHASE_SENDING;
