@@ -450,6 +450,51 @@ test_graph_a_bar_a_second (Fixture       *f,
   g_assert_cmpuint (sluice_throughput_graph_get_n_samples (graph), <=, (guint) seconds + 1);
 }
 
+static gboolean
+is_button_labelled (GtkWidget     *widget,
+                    gconstpointer  label)
+{
+  return GTK_IS_BUTTON (widget) && gtk_widget_get_visible (widget) &&
+         g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
+}
+
+/* The details pane offers what the row's actions column does (which the
+ * pane itself can cover): cancel, retry, and open or show a saved file;
+ * the focus follows from Cancel to Retry. */
+static void
+test_details_actions (Fixture       *f,
+                      gconstpointer  data)
+{
+  GtkSelectionModel *selection = gtk_column_view_get_model (sluice_window_get_column_view (f->window));
+  GtkWidget *details = test_ui_find_of_type (GTK_WIDGET (f->window), SLUICE_TYPE_TASK_DETAILS);
+  g_autoptr(SluiceTask) hanging = test_window_add_urls (f, SLUICE_TASK_KIND_DOWNLOAD, "/hang", NULL);
+  g_autoptr(SluiceTask) saved = test_window_add_urls (f, SLUICE_TASK_KIND_DOWNLOAD, "/bytes/100", NULL);
+  GtkWidget *button;
+
+  TEST_RUN_UNTIL (sluice_task_get_state (hanging) == SLUICE_TASK_STATE_CONNECTING &&
+                  sluice_task_get_state (saved) == SLUICE_TASK_STATE_DONE, 5000);
+  gtk_selection_model_select_item (selection, 0, TRUE);
+  TEST_RUN_UNTIL ((button = test_ui_find (details, is_button_labelled, "_Cancel Task")) != NULL, 5000);
+  g_assert_null (test_ui_find (details, is_button_labelled, "_Retry"));
+  g_assert_true (gtk_widget_grab_focus (button));
+  /* (Enter on a button: it clicks once its pressed look has shown.) */
+  g_assert_true (gtk_widget_activate (button));
+  TEST_RUN_UNTIL (sluice_task_get_state (hanging) == SLUICE_TASK_STATE_CANCELLED, 5000);
+  TEST_RUN_UNTIL ((button = test_ui_find (details, is_button_labelled, "_Retry")) != NULL, 5000);
+  g_assert_true (gtk_window_get_focus (GTK_WINDOW (f->window)) == button);
+  g_assert_null (test_ui_find (details, is_button_labelled, "_Cancel Task"));
+  g_assert_true (gtk_widget_activate (button));
+  TEST_RUN_UNTIL (sluice_task_get_state (hanging) == SLUICE_TASK_STATE_CONNECTING, 5000);
+  sluice_task_cancel (hanging);
+
+  gtk_selection_model_select_item (selection, 1, TRUE);
+  TEST_RUN_UNTIL (test_ui_find (details, is_button_labelled, "Open _File") != NULL, 5000);
+  g_assert_nonnull (test_ui_find (details, is_button_labelled, "_Show in Folder"));
+  g_assert_null (test_ui_find (details, is_button_labelled, "_Retry"));
+  test_ui_assert_unique_mnemonics (GTK_WIDGET (f->window));
+  test_ui_save_screenshot (GTK_WIDGET (f->window), "screenshot-details-actions.png");
+}
+
 /* The notification's words for how a batch ended: every kind of ending
  * counted, and no "All" for a single task. */
 static void
@@ -610,6 +655,7 @@ main (int    argc,
   ADD ("search", test_search);
   ADD ("sort-by-name", test_sort_by_name);
   ADD ("details-clock", test_details_clock);
+  ADD ("details-actions", test_details_actions);
   ADD ("batch-outcome", test_batch_outcome);
   ADD ("focus-after-first-tasks", test_focus_after_first_tasks);
   ADD ("default-size-shows-actions", test_default_size_shows_actions);

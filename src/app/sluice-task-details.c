@@ -24,6 +24,11 @@ struct _SluiceTaskDetails
   guint       refresh_source;
   guint       clock_source;    /* while the task's time goes on */
   GtkWidget  *title;
+  GtkWidget  *actions;         /* what can be done with the task */
+  GtkWidget  *cancel_button;
+  GtkWidget  *retry_button;
+  GtkWidget  *open_button;
+  GtkWidget  *show_button;
   GtkWidget  *grid;
   GArray     *rows;            /* Row, as shown */
   GArray     *pending;         /* Row, being gathered by rebuild () */
@@ -185,6 +190,70 @@ format_time (gint64 wall_us)
   return g_date_time_format (time, "%x %X");
 }
 
+/* The task's own actions, also reachable here when the table's actions
+ * column is out of sight (the pane covers it in a narrow window). */
+static void
+update_actions (SluiceTaskDetails *self)
+{
+  SluiceTask *task = self->task;
+  const char *path = task != NULL ? sluice_task_get_path (task) : NULL;
+  gboolean active = task != NULL && !sluice_task_is_finished (task);
+  gboolean stopped = task != NULL && (sluice_task_get_state (task) == SLUICE_TASK_STATE_FAILED ||
+                                      sluice_task_get_state (task) == SLUICE_TASK_STATE_CANCELLED);
+  gboolean saved = task != NULL && sluice_task_get_state (task) == SLUICE_TASK_STATE_DONE &&
+                   sluice_task_get_kind (task) == SLUICE_TASK_KIND_DOWNLOAD && path != NULL;
+
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+  gboolean focus_here = focus != NULL && gtk_widget_is_ancestor (focus, self->actions);
+
+  gtk_widget_set_visible (self->cancel_button, active);
+  gtk_widget_set_visible (self->retry_button, stopped);
+  gtk_widget_set_visible (self->open_button, saved);
+  gtk_widget_set_visible (self->show_button, saved);
+  if (saved)
+    {
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (self->open_button), "s", path);
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (self->show_button), "s", path);
+    }
+  gtk_widget_set_visible (self->actions, active || stopped || saved);
+
+  /* A button that went away with its use (Cancel, once cancelled) hands
+   * the focus to the one that came (Retry). */
+  if (focus_here && !gtk_widget_get_visible (focus))
+    {
+      GtkWidget *next = gtk_widget_get_first_child (self->actions);
+
+      while (next != NULL && !gtk_widget_get_visible (next))
+        next = gtk_widget_get_next_sibling (next);
+      gtk_widget_grab_focus (next != NULL ? next : self->title);
+    }
+}
+
+static void
+on_cancel_clicked (SluiceTaskDetails *self)
+{
+  if (self->task != NULL)
+    sluice_task_cancel (self->task);
+}
+
+static void
+on_retry_clicked (SluiceTaskDetails *self)
+{
+  if (self->task != NULL)
+    sluice_task_retry (self->task);
+}
+
+static GtkWidget *
+new_action_button (SluiceTaskDetails *self,
+                   const char        *label)
+{
+  GtkWidget *button = gtk_button_new_with_mnemonic (label);
+
+  gtk_box_append (GTK_BOX (self->actions), button);
+  return button;
+}
+
 static void
 rebuild (SluiceTaskDetails *self)
 {
@@ -199,6 +268,7 @@ rebuild (SluiceTaskDetails *self)
   const char *url;
   const char *final_url;
 
+  update_actions (self);
   if (task == NULL)
     {
       gtk_label_set_label (GTK_LABEL (self->title), "");
@@ -448,7 +518,22 @@ sluice_task_details_init (SluiceTaskDetails *self)
   gtk_grid_set_row_spacing (GTK_GRID (self->grid), 8);
   gtk_grid_set_column_spacing (GTK_GRID (self->grid), 12);
 
+  self->actions = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  self->cancel_button = new_action_button (self, _("_Cancel Task"));
+  g_signal_connect_swapped (self->cancel_button, "clicked", G_CALLBACK (on_cancel_clicked), self);
+  self->retry_button = new_action_button (self, _("_Retry"));
+  g_signal_connect_swapped (self->retry_button, "clicked", G_CALLBACK (on_retry_clicked), self);
+  /* (A target of the action's type from the start: the path comes later.) */
+  self->open_button = new_action_button (self, _("Open _File"));
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->open_button), "s", "");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->open_button), "win.open-file");
+  self->show_button = new_action_button (self, _("_Show in Folder"));
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->show_button), "s", "");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->show_button), "win.show-file");
+  update_actions (self);
+
   gtk_box_append (GTK_BOX (box), self->title);
+  gtk_box_append (GTK_BOX (box), self->actions);
   gtk_box_append (GTK_BOX (box), self->grid);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), box);
   adw_bin_set_child (ADW_BIN (self), scrolled);
