@@ -56,6 +56,25 @@ on_exited (GObject      *source,
   *(gboolean *) user_data = TRUE;
 }
 
+/* `sluice --help` names its arguments once in the usage line. */
+static void
+test_help (void)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GSubprocess) help = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *first;
+
+  help = spawn_sluice (launcher, "--help", NULL);
+  g_assert_true (g_subprocess_communicate_utf8 (help, NULL, NULL, &out, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (help));
+  first = strstr (out, "[URL|FILE…]");
+  g_assert_nonnull (first);
+  g_assert_null (strstr (first + 1, "[URL|FILE…]"));
+}
+
 static void
 test_second_instance_adds (void)
 {
@@ -142,6 +161,7 @@ main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/command-line/help", test_help);
   g_test_add_func ("/command-line/second-instance-adds", test_second_instance_adds);
   return g_test_run ();
 }

@@ -220,6 +220,16 @@ test_scrape_records (Fixture       *f,
   g_assert_false (json_object_has_member (page, "sha256"));
 }
 
+/* -s, as `sluice --help` says, is --scrape here too. */
+static void
+test_scrape_short_option (Fixture       *f,
+                          gconstpointer  data)
+{
+  start (f, NULL, "-s", "/html/scrape-normal.html", NULL);
+  g_assert_cmpint (wait_exit (f), ==, 0);
+  g_assert_nonnull (strstr (f->out, "\"kind\":\"scrape\""));
+}
+
 static void
 test_no_valid_url (Fixture       *f,
                    gconstpointer  data)
@@ -287,6 +297,7 @@ main (int    argc,
   ADD ("all-done-exit-zero", test_all_done_exit_zero);
   ADD ("csv", test_csv);
   ADD ("scrape-records", test_scrape_records);
+  ADD ("scrape-records-short-option", test_scrape_short_option);
   ADD ("no-valid-url", test_no_valid_url);
   ADD ("usage-error", test_usage_error);
   ADD ("input-from-stdin", test_input_from_stdin);

@@ -453,6 +453,6 @@ sluice_application_init (SluiceApplication *self)
     { NULL }
   };
 
+  /* (The remaining arguments' entry names them in the usage line.) */
   g_application_add_main_option_entries (G_APPLICATION (self), entries);
-  g_application_set_option_context_parameter_string (G_APPLICATION (self), N_("[URL|FILE…]"));
 }

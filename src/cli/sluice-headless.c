@@ -337,7 +337,7 @@ sluice_headless_run (int    argc,
   Headless self = { 0 };
   const GOptionEntry entries[] = {
     { "headless", 0, 0, G_OPTION_ARG_NONE, &headless, N_("Run without a window"), NULL },
-    { "scrape", 0, 0, G_OPTION_ARG_NONE, &scrape, N_("Scrape pages instead of downloading them"), NULL },
+    { "scrape", 's', 0, G_OPTION_ARG_NONE, &scrape, N_("Scrape pages instead of downloading them"), NULL },
     { "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, N_("Transfers at once (default 8)"), N_("N") },
     { "per-host", 0, 0, G_OPTION_ARG_INT, &per_host, N_("Transfers at once per host (default 6)"), N_("N") },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, N_("Save downloads in DIR (default: the current folder)"), N_("DIR") },
