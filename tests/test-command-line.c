@@ -123,6 +123,7 @@ test_second_instance_adds (void)
     g_autofree char *list = g_build_filename (downloads, "list.txt", NULL);
     g_autofree char *list_uri = g_filename_to_uri (list, NULL, NULL);
     g_autofree char *third_url = test_server_url (server, "/bytes/10?third");
+    g_autofree char *third_file = g_build_filename (downloads, "10", NULL);
     g_autofree char *list_text = g_strconcat (third_url, "\nftp://127.0.0.1/x\n", NULL);
     g_autoptr(GSubprocessLauncher) piped = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_PIPE);
     g_autoptr(GSubprocess) third = NULL;
@@ -140,6 +141,8 @@ test_second_instance_adds (void)
     g_assert_nonnull (strstr (err, "no-such-list.txt"));
     g_assert_nonnull (strstr (err, "ftp://127.0.0.1/x"));
     TEST_RUN_UNTIL (test_server_get_request_count (server, "/bytes") == 1, 20000);
+    /* Done, not half-way, before the window is stopped below. */
+    TEST_RUN_UNTIL (g_file_test (third_file, G_FILE_TEST_IS_REGULAR), 20000);
   }
 
   g_subprocess_send_signal (primary, SIGTERM);

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <signal.h>
 
@@ -250,6 +251,82 @@ test_usage_error (Fixture       *f,
   g_assert_nonnull (strstr (f->err, "xml"));
 }
 
+/* Forgets the last run, for another. */
+static void
+forget_run (Fixture *f)
+{
+  g_clear_object (&f->process);
+  g_clear_pointer (&f->out, g_free);
+  g_clear_pointer (&f->err, g_free);
+  f->finished = FALSE;
+}
+
+/* A value past what the engine takes is a usage error, not silently the
+ * default (as the engine would make of it); so is a rate that is no number. */
+static void
+test_out_of_range (Fixture       *f,
+                   gconstpointer  data)
+{
+  const char *options[] = {
+    "-j=1025", "--per-host=1025", "--timeout=3601", "--retries=101", "--retry-delay=61",
+    "--rate=10001", "--rate=nan", "--rate=inf",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (options); i++)
+    {
+      forget_run (f);
+      start (f, NULL, options[i], "/bytes/1", NULL);
+      g_assert_cmpint (wait_exit (f), ==, 2);
+      g_assert_cmpstr (f->out, ==, "");
+    }
+  g_assert_cmpuint (test_server_get_request_count (f->server, NULL), ==, 0);
+}
+
+/* A URL given both as an argument and in a list file is one task. */
+static void
+test_same_url_twice (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *url = test_server_url (f->server, "/bytes/10");
+  g_autofree char *list = g_build_filename (f->dir, "list.txt", NULL);
+  g_autofree char *text = g_strdup_printf ("%s\n", url);
+  /* (One argument: start () takes a lone "/…" for a server path.) */
+  g_autofree char *input = g_strconcat ("--input=", list, NULL);
+
+  g_assert_true (g_file_set_contents (list, text, -1, NULL));
+  start (f, NULL, input, "/bytes/10", NULL);
+  g_assert_cmpint (wait_exit (f), ==, 0);
+  g_assert_cmpuint (test_server_get_request_count (f->server, "/bytes"), ==, 1);
+  g_assert_cmpuint (test_count_files (f->dir, NULL), ==, 2);  /* the list and 10 */
+}
+
+/* --session pointed at a folder (a slip for -o) or a CSV run with nothing
+ * to do: a usage error, the folder left as it is, stdout empty. */
+static void
+test_session_not_a_file (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autofree char *folder = g_build_filename (f->dir, "mine", NULL);
+  g_autofree char *kept = g_build_filename (folder, "kept.txt", NULL);
+  g_autofree char *empty_session = g_build_filename (f->dir, "new.json", NULL);
+  g_autofree char *folder_option = g_strconcat ("--session=", folder, NULL);
+  g_autofree char *empty_option = g_strconcat ("--session=", empty_session, NULL);
+
+  g_assert_cmpint (g_mkdir (folder, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (kept, "precious", -1, NULL));
+  start (f, NULL, folder_option, "/bytes/1", NULL);
+  g_assert_cmpint (wait_exit (f), ==, 2);
+  g_assert_cmpstr (f->out, ==, "");
+  g_assert_true (g_file_test (kept, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpuint (test_count_files (f->dir, NULL), ==, 1);
+  g_assert_cmpuint (test_server_get_request_count (f->server, NULL), ==, 0);
+
+  forget_run (f);
+  start (f, NULL, empty_option, "--format=csv", NULL);
+  g_assert_cmpint (wait_exit (f), ==, 2);
+  g_assert_cmpstr (f->out, ==, "");
+}
+
 static void
 test_input_from_stdin (Fixture       *f,
                        gconstpointer  data)
@@ -300,6 +377,9 @@ main (int    argc,
   ADD ("scrape-records-short-option", test_scrape_short_option);
   ADD ("no-valid-url", test_no_valid_url);
   ADD ("usage-error", test_usage_error);
+  ADD ("out-of-range", test_out_of_range);
+  ADD ("same-url-twice", test_same_url_twice);
+  ADD ("session-not-a-file", test_session_not_a_file);
   ADD ("input-from-stdin", test_input_from_stdin);
   ADD ("sigterm-cancels-gracefully", test_sigterm_cancels_gracefully);
 #undef ADD

@@ -315,8 +315,9 @@ shows_text (GtkWidget     *widget,
 {
   if (!gtk_widget_get_mapped (widget))
     return FALSE;
+  /* The text as shown: markup and mnemonic underscores taken out. */
   if (GTK_IS_LABEL (widget))
-    return strstr (gtk_label_get_label (GTK_LABEL (widget)), text) != NULL;
+    return strstr (gtk_label_get_text (GTK_LABEL (widget)), text) != NULL;
   if (GTK_IS_INSCRIPTION (widget))
     return gtk_inscription_get_text (GTK_INSCRIPTION (widget)) != NULL &&
            strstr (gtk_inscription_get_text (GTK_INSCRIPTION (widget)), text) != NULL;

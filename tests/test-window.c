@@ -495,6 +495,16 @@ test_details_actions (Fixture       *f,
   test_ui_save_screenshot (GTK_WIDGET (f->window), "screenshot-details-actions.png");
 }
 
+/* A toast shows its text as it is, markup characters and all (a damaged
+ * session's message names "<data>", file names have "&"). */
+static void
+test_toast_text (Fixture       *f,
+                 gconstpointer  data)
+{
+  sluice_window_show_toast (f->window, "Could not read <data>:1:5 in “a & b.txt”");
+  TEST_RUN_UNTIL (test_ui_shows_text (GTK_WIDGET (f->window), "Could not read <data>:1:5 in “a & b.txt”"), 5000);
+}
+
 /* The notification's words for how a batch ended: every kind of ending
  * counted, and no "All" for a single task. */
 static void
@@ -658,6 +668,7 @@ main (int    argc,
   ADD ("details-clock", test_details_clock);
   ADD ("details-actions", test_details_actions);
   ADD ("batch-outcome", test_batch_outcome);
+  ADD ("toast-text", test_toast_text);
   ADD ("focus-after-first-tasks", test_focus_after_first_tasks);
   ADD ("default-size-shows-actions", test_default_size_shows_actions);
   ADD ("batch-actions-enabled", test_batch_actions_enabled);

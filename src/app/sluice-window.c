@@ -92,11 +92,17 @@ void
 sluice_window_show_toast (SluiceWindow *self,
                           const char   *text)
 {
+  g_autofree char *escaped = NULL;
   AdwToast *toast;
 
   g_return_if_fail (SLUICE_IS_WINDOW (self));
 
-  toast = adw_toast_new (text);
+  g_return_if_fail (text != NULL);
+
+  /* A toast's title is Pango markup: file names and parser messages
+   * ("<data>:1:…", "a & b.txt") are text. */
+  escaped = g_markup_escape_text (text, -1);
+  toast = adw_toast_new (escaped);
   adw_toast_set_timeout (toast, 4);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }

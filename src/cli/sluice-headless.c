@@ -321,6 +321,7 @@ sluice_headless_run (int    argc,
 {
   gboolean headless = FALSE;
   gboolean scrape = FALSE;
+  gboolean usage_error = FALSE;
   int jobs = 8;
   int per_host = 6;
   int timeout = 30;
@@ -381,9 +382,13 @@ sluice_headless_run (int    argc,
       fprintf (stderr, _("sluice: not a byte rate: “%s”\n"), limit_rate);
       return EXIT_USAGE;
     }
-  if (jobs < 1 || per_host < 1 || timeout < 1 || retries < 0 || rate < 0 || retry_delay < 0)
+  /* The engine's own ranges: past them it would quietly keep its default. */
+  if (jobs < 1 || jobs > 1024 || per_host < 1 || per_host > 1024 || timeout < 1 || timeout > 3600 ||
+      retries < 0 || retries > 100 || !(retry_delay >= 0 && retry_delay <= 60) ||
+      !(rate >= 0 && rate <= 10000))
     {
-      fprintf (stderr, "%s\n", _("sluice: -j, --per-host and --timeout must be at least 1; --retries, --rate and --retry-delay not negative"));
+      fprintf (stderr, "%s\n", _("sluice: -j and --per-host must be 1 to 1024, --timeout 1 to 3600, "
+                                 "--retries 0 to 100, --retry-delay 0 to 60 and --rate 0 to 10000"));
       return EXIT_USAGE;
     }
 
@@ -450,12 +455,6 @@ sluice_headless_run (int    argc,
   sigint = g_unix_signal_add (SIGINT, on_interrupt, &self);
   sigterm = g_unix_signal_add (SIGTERM, on_interrupt, &self);
 
-  if (self.format == FORMAT_CSV)
-    {
-      g_autofree char *header = sluice_export_csv_header ();
-      fputs (header, stdout);
-    }
-
   if (session_path != NULL)
     {
       g_autoptr(GFile) file = g_file_new_for_commandline_arg (session_path);
@@ -466,14 +465,19 @@ sluice_headless_run (int    argc,
       if (!sluice_session_load (self.session, &error))
         {
           fprintf (stderr, "sluice: %s\n", error->message);
+          /* Not a session file at all (a folder given by mistake): left
+           * alone, and nothing run. */
+          usage_error = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE);
           g_clear_error (&error);
         }
-      sluice_scheduler_add_many_unique (self.scheduler, (const char * const *) all_urls->pdata,
-                                        scrape ? SLUICE_TASK_KIND_SCRAPE : SLUICE_TASK_KIND_DOWNLOAD,
-                                        NULL);
-      if (g_list_model_get_n_items (G_LIST_MODEL (self.scheduler)) == 0)
+      if (!usage_error)
+        sluice_scheduler_add_many_unique (self.scheduler, (const char * const *) all_urls->pdata,
+                                          scrape ? SLUICE_TASK_KIND_SCRAPE : SLUICE_TASK_KIND_DOWNLOAD,
+                                          NULL);
+      if (usage_error || g_list_model_get_n_items (G_LIST_MODEL (self.scheduler)) == 0)
         {
-          fprintf (stderr, "%s\n", _("sluice: no valid URL given (see sluice --headless --help)"));
+          if (!usage_error)
+            fprintf (stderr, "%s\n", _("sluice: no valid URL given (see sluice --headless --help)"));
           g_source_remove (sigint);
           g_source_remove (sigterm);
           g_clear_object (&self.session);
@@ -489,8 +493,17 @@ sluice_headless_run (int    argc,
         }
     }
   else
-    sluice_scheduler_add_many (self.scheduler, (const char * const *) all_urls->pdata,
-                               scrape ? SLUICE_TASK_KIND_SCRAPE : SLUICE_TASK_KIND_DOWNLOAD);
+    /* The same URL from an argument and a list file is one task. */
+    sluice_scheduler_add_many_unique (self.scheduler, (const char * const *) all_urls->pdata,
+                                      scrape ? SLUICE_TASK_KIND_SCRAPE : SLUICE_TASK_KIND_DOWNLOAD,
+                                      NULL);
+
+  /* Before any record: none can finish before the loop runs. */
+  if (self.format == FORMAT_CSV)
+    {
+      g_autofree char *header = sluice_export_csv_header ();
+      fputs (header, stdout);
+    }
 
   /* What this run has to do: a session's finished tasks are not re-run. */
   for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self.scheduler)); i++)

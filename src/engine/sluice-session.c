@@ -872,6 +872,17 @@ sluice_session_load (SluiceSession  *self,
       return FALSE;
     }
 
+  /* Something other than a file there (a folder given by mistake) is
+   * neither read nor moved aside: it is not ours. */
+  if (g_file_test (self->path, G_FILE_TEST_EXISTS) && !g_file_test (self->path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_autofree char *display = g_filename_display_name (self->path);
+
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE,
+                   _("“%s” is not a session file"), display);
+      return FALSE;
+    }
+
   records.records = g_ptr_array_new_with_free_func (record_free);
   records.by_id = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
 
