@@ -1005,6 +1005,46 @@ test_flush_while_saving (Fixture       *f,
   g_assert_finalize_object (g_steal_pointer (&scheduler));
 }
 
+/* Tasks just added are on disk before any snapshot (which waits up to a
+ * minute for a big session): a crash right after a paste loses none. */
+static void
+test_added_tasks_journalled (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(SluiceScheduler) scheduler = new_scheduler (f);
+  g_autoptr(SluiceScheduler) after_crash = new_scheduler (f);
+  g_autoptr(SluiceSession) session = sluice_session_new (scheduler, f->session_file);
+  g_autoptr(SluiceSession) reloaded = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *silent = test_server_silent_url (f->server, "/x");
+  g_autofree char *one = g_strconcat (silent, "?1", NULL);
+  g_autofree char *two = g_strconcat (silent, "?2", NULL);
+  const char * const urls[] = { one, two, NULL };
+
+  sluice_session_set_autosave (session, TRUE);
+  g_assert_true (sluice_session_load (session, &error));
+  g_assert_no_error (error);
+  sluice_scheduler_set_max_concurrent (scheduler, 1);
+  g_assert_cmpuint (sluice_scheduler_add_many (scheduler, urls, SLUICE_TASK_KIND_DOWNLOAD), ==, 2);
+
+  /* No snapshot yet, no main-loop turn: what a crash now would leave. */
+  g_assert_false (g_file_test (f->session_path, G_FILE_TEST_EXISTS));
+  reloaded = sluice_session_new (after_crash, f->session_file);
+  g_assert_true (sluice_session_load (reloaded, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (after_crash)), ==, 2);
+  g_assert_cmpstr (sluice_task_get_uri (task_at (after_crash, 1)), ==, two);
+
+  sluice_scheduler_cancel_all (scheduler);
+  sluice_scheduler_cancel_all (after_crash);
+  run_until_idle (scheduler, 5000);
+  run_until_idle (after_crash, 5000);
+  g_assert_finalize_object (g_steal_pointer (&reloaded));
+  g_assert_finalize_object (g_steal_pointer (&session));
+  g_assert_finalize_object (g_steal_pointer (&scheduler));
+  g_assert_finalize_object (g_steal_pointer (&after_crash));
+}
+
 /* Text from the web (quotes, backslashes, control characters, RTL
  * overrides, emoji) survives the snapshot and the journal unchanged. */
 static void
@@ -1190,6 +1230,7 @@ main (int    argc,
   ADD ("resume-after-quit", test_resume_after_quit);
   ADD ("crash-safety", test_crash_safety);
   ADD ("journal-replay", test_journal_replay);
+  ADD ("added-tasks-journalled", test_added_tasks_journalled);
   ADD ("complete-before-rename", test_complete_before_rename);
   ADD ("corrupt-files", test_corrupt_files);
   ADD ("tolerant-shapes", test_tolerant_shapes);

@@ -46,6 +46,7 @@ struct _SluiceSession
   int              journal_fd;
 
   gboolean         autosave;
+  gboolean         restoring;   /* tasks coming from the file, not new */
   gboolean         dirty;
   guint            save_source;
   guint            n_saves;
@@ -966,7 +967,9 @@ sluice_session_load (SluiceSession  *self,
     }
   records_clear (&records);
 
+  self->restoring = TRUE;
   _sluice_scheduler_restore_tasks (self->scheduler, tasks);
+  self->restoring = FALSE;
   return TRUE;
 }
 
@@ -1346,6 +1349,10 @@ on_items_changed (GListModel    *model,
       g_autoptr(SluiceTask) task = g_list_model_get_item (model, i);
 
       track (self, task);
+      /* On disk at once: the next snapshot may be up to a minute away
+       * (a big session), and a crash must not lose a paste. */
+      if (!self->restoring)
+        journal_task (self, task);
     }
 
   if (removed > 0)
