@@ -203,6 +203,14 @@ test_ui_assert_unique_menu_mnemonics (GMenuModel *menu)
   g_assert_cmpuint (g_hash_table_size (seen), >, 0);
 }
 
+gboolean
+test_ui_is_shown_button (GtkWidget     *widget,
+                         gconstpointer  label)
+{
+  return GTK_IS_BUTTON (widget) && gtk_widget_get_mapped (widget) &&
+         g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
+}
+
 static gboolean
 has_menu_model (GtkWidget     *widget,
                 gconstpointer  data)

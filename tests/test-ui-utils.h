@@ -58,6 +58,10 @@ gboolean   test_ui_shows_text       (GtkWidget  *root,
  * have the same mnemonic letter. */
 void       test_ui_assert_unique_mnemonics      (GtkWidget  *root);
 void       test_ui_assert_unique_menu_mnemonics (GMenuModel *menu);
+/* For test_ui_find (): a shown button whose label (with its mnemonic
+ * underscore) is label. */
+gboolean   test_ui_is_shown_button              (GtkWidget     *widget,
+                                                 gconstpointer  label);
 /* The window's main menu (its one GtkMenuButton with a menu model). */
 GMenuModel *test_ui_get_primary_menu            (GtkWidget  *window);
 /* The program's one SluiceApplication, registered (non-unique), with

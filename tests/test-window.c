@@ -325,13 +325,6 @@ test_details_clock (Fixture       *f,
   sluice_task_cancel (hanging);
 }
 
-static gboolean
-is_add_urls_button (GtkWidget     *widget,
-                    gconstpointer  data)
-{
-  return GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), "_Add URLs…") == 0;
-}
-
 /* From the empty page's "Add URLs…" button, the focus goes to the table
  * that takes its place, not to the next focusable widget (the "At once"
  * spin button, where arrow keys would change a saved setting). */
@@ -339,7 +332,7 @@ static void
 test_focus_after_first_tasks (Fixture       *f,
                               gconstpointer  data)
 {
-  GtkWidget *add_button = test_ui_find (GTK_WIDGET (f->window), is_add_urls_button, NULL);
+  GtkWidget *add_button = test_ui_find (GTK_WIDGET (f->window), test_ui_is_shown_button, "_Add URLs…");
   GtkWidget *column_view = GTK_WIDGET (sluice_window_get_column_view (f->window));
   g_autoptr(SluiceTask) task = NULL;
   GtkWidget *focus;
@@ -450,14 +443,6 @@ test_graph_a_bar_a_second (Fixture       *f,
   g_assert_cmpuint (sluice_throughput_graph_get_n_samples (graph), <=, (guint) seconds + 1);
 }
 
-static gboolean
-is_button_labelled (GtkWidget     *widget,
-                    gconstpointer  label)
-{
-  return GTK_IS_BUTTON (widget) && gtk_widget_get_visible (widget) &&
-         g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
-}
-
 /* The details pane offers what the row's actions column does (which the
  * pane itself can cover): cancel, retry, and open or show a saved file;
  * the focus follows from Cancel to Retry. */
@@ -474,23 +459,23 @@ test_details_actions (Fixture       *f,
   TEST_RUN_UNTIL (sluice_task_get_state (hanging) == SLUICE_TASK_STATE_CONNECTING &&
                   sluice_task_get_state (saved) == SLUICE_TASK_STATE_DONE, 5000);
   gtk_selection_model_select_item (selection, 0, TRUE);
-  TEST_RUN_UNTIL ((button = test_ui_find (details, is_button_labelled, "_Cancel Task")) != NULL, 5000);
-  g_assert_null (test_ui_find (details, is_button_labelled, "_Retry"));
+  TEST_RUN_UNTIL ((button = test_ui_find (details, test_ui_is_shown_button, "_Cancel Task")) != NULL, 5000);
+  g_assert_null (test_ui_find (details, test_ui_is_shown_button, "_Retry"));
   g_assert_true (gtk_widget_grab_focus (button));
   /* (Enter on a button: it clicks once its pressed look has shown.) */
   g_assert_true (gtk_widget_activate (button));
   TEST_RUN_UNTIL (sluice_task_get_state (hanging) == SLUICE_TASK_STATE_CANCELLED, 5000);
-  TEST_RUN_UNTIL ((button = test_ui_find (details, is_button_labelled, "_Retry")) != NULL, 5000);
+  TEST_RUN_UNTIL ((button = test_ui_find (details, test_ui_is_shown_button, "_Retry")) != NULL, 5000);
   g_assert_true (gtk_window_get_focus (GTK_WINDOW (f->window)) == button);
-  g_assert_null (test_ui_find (details, is_button_labelled, "_Cancel Task"));
+  g_assert_null (test_ui_find (details, test_ui_is_shown_button, "_Cancel Task"));
   g_assert_true (gtk_widget_activate (button));
   TEST_RUN_UNTIL (sluice_task_get_state (hanging) == SLUICE_TASK_STATE_CONNECTING, 5000);
   sluice_task_cancel (hanging);
 
   gtk_selection_model_select_item (selection, 1, TRUE);
-  TEST_RUN_UNTIL (test_ui_find (details, is_button_labelled, "Open _File") != NULL, 5000);
-  g_assert_nonnull (test_ui_find (details, is_button_labelled, "_Show in Folder"));
-  g_assert_null (test_ui_find (details, is_button_labelled, "_Retry"));
+  TEST_RUN_UNTIL (test_ui_find (details, test_ui_is_shown_button, "Open _File") != NULL, 5000);
+  g_assert_nonnull (test_ui_find (details, test_ui_is_shown_button, "_Show in Folder"));
+  g_assert_null (test_ui_find (details, test_ui_is_shown_button, "_Retry"));
   test_ui_assert_unique_mnemonics (GTK_WIDGET (f->window));
   test_ui_save_screenshot (GTK_WIDGET (f->window), "screenshot-details-actions.png");
 }
