@@ -958,6 +958,9 @@ test_debounce (Fixture       *f,
   TEST_RUN_UNTIL (sluice_session_get_n_saves (session) == saves + 1, 5000);
   g_assert_cmpuint (sluice_session_get_n_saves (session), <, notifies);
 
+  /* The writing thread lets go of its reference after it reports, maybe a
+   * moment after the main thread has counted the save. */
+  TEST_RUN_UNTIL (g_atomic_int_get (&G_OBJECT (session)->ref_count) == 1, 5000);
   g_assert_finalize_object (g_steal_pointer (&session));
   g_assert_finalize_object (g_steal_pointer (&scheduler));
 }
