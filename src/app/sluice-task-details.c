@@ -356,23 +356,9 @@ on_clock (gpointer user_data)
 static void
 update_clock (SluiceTaskDetails *self)
 {
-  gboolean ticking = FALSE;
-
-  if (self->task != NULL)
-    switch (sluice_task_get_state (self->task))
-      {
-      case SLUICE_TASK_STATE_CONNECTING:
-      case SLUICE_TASK_STATE_RUNNING:
-      case SLUICE_TASK_STATE_WAITING_RETRY:
-        ticking = TRUE;
-        break;
-      case SLUICE_TASK_STATE_QUEUED:
-      case SLUICE_TASK_STATE_DONE:
-      case SLUICE_TASK_STATE_FAILED:
-      case SLUICE_TASK_STATE_CANCELLED:
-      default:
-        break;
-      }
+  /* Started and not over: connecting, running or waiting to retry. */
+  gboolean ticking = self->task != NULL && !sluice_task_is_finished (self->task) &&
+                     sluice_task_get_state (self->task) != SLUICE_TASK_STATE_QUEUED;
 
   if (ticking && self->clock_source == 0)
     {

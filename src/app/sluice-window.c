@@ -160,9 +160,15 @@ update_table_page (SluiceWindow *self)
 {
   guint n_tasks = g_list_model_get_n_items (G_LIST_MODEL (self->scheduler));
   guint n_shown = g_list_model_get_n_items (G_LIST_MODEL (self->filter_model));
-  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
   GtkWidget *empty_page = gtk_stack_get_child_by_name (self->stack, "empty");
-  gboolean focus_on_empty = focus != NULL && gtk_widget_is_ancestor (focus, empty_page);
+  GtkWidget *focus = NULL;
+  gboolean focus_on_empty;
+
+  /* (Only when the table replaces the empty page: this runs on every slice
+   * of a long list.) */
+  if (n_tasks > 0 && gtk_stack_get_visible_child (self->stack) == empty_page)
+    focus = gtk_root_get_focus (GTK_ROOT (self));
+  focus_on_empty = focus != NULL && gtk_widget_is_ancestor (focus, empty_page);
 
   /* The table appears at once: a crossfade would paint the whole window
    * twice per frame, into offscreen groups, just while the view builds its

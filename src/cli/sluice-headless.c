@@ -530,8 +530,8 @@ sluice_headless_run (int    argc,
     }
   print_summary (&self);
 
-  /* With a session, a task that failed on an earlier run is not done either. */
-  status = self.n_done == self.n_tasks && all_done (self.scheduler) ? EXIT_ALL_DONE : EXIT_SOME_FAILED;
+  /* Every task, this run's and (with a session) earlier ones', is done. */
+  status = all_done (self.scheduler) ? EXIT_ALL_DONE : EXIT_SOME_FAILED;
   g_clear_object (&self.session);
   g_clear_object (&self.scheduler);
   g_clear_pointer (&self.loop, g_main_loop_unref);
