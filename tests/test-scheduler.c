@@ -601,6 +601,58 @@ test_hold_keeps_busy (Fixture       *f,
   g_signal_handlers_disconnect_by_data (f->scheduler, &notifies);
 }
 
+static double
+sum_running_speed (SluiceScheduler *scheduler)
+{
+  double speed = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (scheduler)); i++)
+    {
+      g_autoptr(SluiceTask) task = g_list_model_get_item (G_LIST_MODEL (scheduler), i);
+
+      if (sluice_task_get_state (task) == SLUICE_TASK_STATE_RUNNING)
+        speed += sluice_task_get_speed (task);
+    }
+  return speed;
+}
+
+/* The batch's totals, kept as tasks change instead of summed by a view
+ * over the whole list: bytes through progress, a cancel, a retry (back to
+ * zero) and removal; speed over the running tasks only. */
+static void
+test_batch_totals (Fixture       *f,
+                   gconstpointer  data)
+{
+  GListModel *tasks = G_LIST_MODEL (f->scheduler);
+  SluiceTask *slow = add (f, "/slow/200000?rate=100000", SLUICE_TASK_KIND_DOWNLOAD);
+
+  add (f, "/bytes/1000", SLUICE_TASK_KIND_DOWNLOAD);
+  add (f, "/bytes/5000", SLUICE_TASK_KIND_DOWNLOAD);
+  g_assert_cmpuint (sluice_scheduler_get_bytes_received (f->scheduler), ==, 0);
+
+  TEST_RUN_UNTIL (sluice_task_get_speed (slow) > 0, 5000);
+  g_assert_cmpfloat (sluice_scheduler_get_speed (f->scheduler), ==, sum_running_speed (f->scheduler));
+  g_assert_cmpfloat (sluice_scheduler_get_speed (f->scheduler), >, 0);
+  g_assert_cmpuint (sluice_scheduler_get_bytes_received (f->scheduler), ==, test_sum_bytes_received (tasks));
+
+  sluice_task_cancel (slow);
+  run_until_idle (f, 5000);
+  g_assert_cmpint (sluice_task_get_bytes_received (slow), >, 0);
+  g_assert_cmpuint (sluice_scheduler_get_bytes_received (f->scheduler), ==, test_sum_bytes_received (tasks));
+  g_assert_cmpuint (sluice_scheduler_get_bytes_received (f->scheduler), >, 6000);
+  g_assert_cmpfloat (sluice_scheduler_get_speed (f->scheduler), ==, 0);
+
+  sluice_task_retry (slow);
+  g_assert_cmpuint (sluice_scheduler_get_bytes_received (f->scheduler), ==, 6000);
+  run_until_idle (f, 10000);
+  g_assert_cmpint (sluice_task_get_state (slow), ==, SLUICE_TASK_STATE_DONE);
+  g_assert_cmpuint (sluice_scheduler_get_bytes_received (f->scheduler), ==, 206000);
+  g_assert_cmpfloat (sluice_scheduler_get_speed (f->scheduler), ==, 0);
+
+  g_assert_cmpuint (sluice_scheduler_remove_finished (f->scheduler), ==, 3);
+  g_assert_cmpuint (sluice_scheduler_get_bytes_received (f->scheduler), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -628,6 +680,7 @@ main (int    argc,
   ADD ("requests-per-second", test_requests_per_second);
   ADD ("shutdown-keeps-parts", test_shutdown_keeps_parts);
   ADD ("hold-keeps-busy", test_hold_keeps_busy);
+  ADD ("batch-totals", test_batch_totals);
 #undef ADD
 
   return g_test_run ();

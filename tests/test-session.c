@@ -241,6 +241,9 @@ test_round_trip (Fixture       *f,
   g_assert_cmpint (sluice_task_get_state (task_at (b, 4)), ==, SLUICE_TASK_STATE_CANCELLED);
   g_assert_nonnull (sluice_task_get_title (task_at (b, 3)));
   g_assert_cmpuint (sluice_scheduler_get_n_done (b), ==, 2 + 1);
+  /* Restored tasks count in the batch's totals with what they had. */
+  g_assert_cmpuint (sluice_scheduler_get_bytes_received (b), >, 0);
+  g_assert_cmpuint (sluice_scheduler_get_bytes_received (b), ==, test_sum_bytes_received (G_LIST_MODEL (b)));
 
   run_until_idle (b, 10000);
   /* Only the unfinished ones went to the server. */

@@ -2507,3 +2507,17 @@ test_add_task (SluiceScheduler *scheduler,
 
   return test_add_url (scheduler, url, kind);
 }
+
+guint64
+test_sum_bytes_received (GListModel *tasks)
+{
+  guint64 sum = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (tasks); i++)
+    {
+      g_autoptr(SluiceTask) task = g_list_model_get_item (tasks, i);
+
+      sum += (guint64) sluice_task_get_bytes_received (task);
+    }
+  return sum;
+}

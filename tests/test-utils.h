@@ -183,6 +183,8 @@ void         test_iterate_before                  (gint64       deadline,
 char        *test_make_temp_dir                   (void);
 void         test_remove_tree                     (const char  *path);
 /* Files in dir whose names end in suffix (NULL: all of them). */
+/* The sum of every task's bytes-received in a list of tasks. */
+guint64      test_sum_bytes_received              (GListModel  *tasks);
 guint        test_count_files                     (const char  *dir,
                                                    const char  *suffix);
 

@@ -275,21 +275,9 @@ update_batch (SluiceWindow *self)
   g_autofree char *bytes = NULL;
   g_autofree char *elapsed = NULL;
   g_autofree char *totals = NULL;
-  guint64 total_bytes = 0;
-  double total_speed = 0;
+  guint64 total_bytes = sluice_scheduler_get_bytes_received (scheduler);
+  double total_speed = sluice_scheduler_get_speed (scheduler);
   gint64 end;
-
-  /* A few thousand getters every half second: cheaper than listening to
-   * every task. */
-  for (guint i = 0; i < n_items; i++)
-    {
-      SluiceTask *task = g_list_model_get_item (G_LIST_MODEL (scheduler), i);
-
-      total_bytes += sluice_task_get_bytes_received (task);
-      if (sluice_task_get_state (task) == SLUICE_TASK_STATE_RUNNING)
-        total_speed += sluice_task_get_speed (task);
-      g_object_unref (task);
-    }
 
   append_count (counts, sluice_scheduler_get_n_running (scheduler), "%u running", "%u running");
   append_count (counts, sluice_scheduler_get_n_queued (scheduler), "%u queued", "%u queued");

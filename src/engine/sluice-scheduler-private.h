@@ -12,6 +12,9 @@ G_BEGIN_DECLS
 void _sluice_scheduler_task_state_changed (SluiceScheduler *self,
                                            SluiceTask      *task,
                                            SluiceTaskState  old_state);
+/* A task's bytes-received changed by delta (its notified value). */
+void _sluice_scheduler_task_bytes_changed (SluiceScheduler *self,
+                                           gint64           delta);
 void _sluice_scheduler_cancel_task        (SluiceScheduler *self,
                                            SluiceTask      *task);
 void _sluice_scheduler_retry_task         (SluiceScheduler *self,

@@ -60,6 +60,8 @@ struct _SluiceScheduler
   guint              session_timeout;
 
   guint              n_running;  /* transfers in flight (the semaphore) */
+  GHashTable        *running_tasks; /* SluiceTask* in state RUNNING, unowned */
+  guint64            bytes_received; /* sum of the tasks' bytes-received */
   guint              n_state[SLUICE_TASK_STATE_CANCELLED + 1];
   gboolean           busy;
   guint              n_holds;    /* callers with more tasks still to add */
@@ -229,6 +231,10 @@ _sluice_scheduler_task_state_changed (SluiceScheduler *self,
 
   self->n_state[old_state]--;
   self->n_state[state]++;
+  if (old_state == SLUICE_TASK_STATE_RUNNING)
+    g_hash_table_remove (self->running_tasks, task);
+  if (state == SLUICE_TASK_STATE_RUNNING)
+    g_hash_table_add (self->running_tasks, task);
 
   g_object_freeze_notify (G_OBJECT (self));
   g_object_notify_by_pspec (G_OBJECT (self), state_pspec (old_state));
@@ -238,6 +244,13 @@ _sluice_scheduler_task_state_changed (SluiceScheduler *self,
 
   if (sluice_task_is_finished (task))
     g_signal_emit (self, signals[TASK_FINISHED], 0, task);
+}
+
+void
+_sluice_scheduler_task_bytes_changed (SluiceScheduler *self,
+                                      gint64           delta)
+{
+  self->bytes_received += (guint64) delta;
 }
 
 /* The session */
@@ -699,6 +712,7 @@ _sluice_scheduler_restore_tasks (SluiceScheduler *self,
       g_object_set_data (G_OBJECT (task), "sluice-scheduler", self);
       g_ptr_array_add (self->tasks, g_object_ref (task));
       self->n_state[state]++;
+      self->bytes_received += (guint64) sluice_task_get_bytes_received (task);
       if (state == SLUICE_TASK_STATE_QUEUED)
         enqueue (self, task);
     }
@@ -767,6 +781,8 @@ sluice_scheduler_dispose (GObject *object)
       _sluice_task_detach (task);
     }
   g_ptr_array_set_size (self->tasks, 0);
+  g_hash_table_remove_all (self->running_tasks);
+  self->bytes_received = 0;
   g_hash_table_remove_all (self->hosts);
   g_clear_handle_id (&self->rate_wakeup, g_source_remove);
   g_clear_handle_id (&self->retry_timer, g_source_remove);
@@ -783,6 +799,7 @@ sluice_scheduler_finalize (GObject *object)
   g_clear_pointer (&self->tasks, g_ptr_array_unref);
   g_clear_pointer (&self->waiting, g_sequence_free);
   g_clear_pointer (&self->hosts, g_hash_table_unref);
+  g_clear_pointer (&self->running_tasks, g_hash_table_unref);
   g_clear_pointer (&self->reserved_names, g_hash_table_unref);
   g_clear_pointer (&self->bandwidth, sluice_rate_limiter_unref);
   g_clear_pointer (&self->download_directory, g_free);
@@ -906,6 +923,7 @@ sluice_scheduler_init (SluiceScheduler *self)
 {
   self->tasks = g_ptr_array_new_with_free_func (g_object_unref);
   self->waiting = g_sequence_new (NULL);
+  self->running_tasks = g_hash_table_new (NULL, NULL);
   self->hosts = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, host_free);
   self->reserved_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->max_concurrent = DEFAULT_MAX_CONCURRENT;
@@ -1143,6 +1161,7 @@ sluice_scheduler_remove_finished (SluiceScheduler *self)
               SluiceTask *task = g_ptr_array_index (self->tasks, j);
 
               self->n_state[sluice_task_get_state (task)]--;
+              self->bytes_received -= (guint64) sluice_task_get_bytes_received (task);
               g_object_set_data (G_OBJECT (task), "sluice-scheduler", NULL);
               _sluice_task_detach (task);
             }
@@ -1459,6 +1478,28 @@ sluice_scheduler_get_busy (SluiceScheduler *self)
 {
   g_return_val_if_fail (SLUICE_IS_SCHEDULER (self), FALSE);
   return self->busy;
+}
+
+guint64
+sluice_scheduler_get_bytes_received (SluiceScheduler *self)
+{
+  g_return_val_if_fail (SLUICE_IS_SCHEDULER (self), 0);
+  return self->bytes_received;
+}
+
+/* Summed when asked: a handful of running tasks, not the whole list. */
+double
+sluice_scheduler_get_speed (SluiceScheduler *self)
+{
+  GHashTableIter iter;
+  gpointer task;
+  double speed = 0;
+
+  g_return_val_if_fail (SLUICE_IS_SCHEDULER (self), 0);
+  g_hash_table_iter_init (&iter, self->running_tasks);
+  while (g_hash_table_iter_next (&iter, &task, NULL))
+    speed += sluice_task_get_speed (task);
+  return speed;
 }
 
 /* A caller adding a long list a slice at a time holds the batch open, so

@@ -84,6 +84,11 @@ guint            sluice_scheduler_get_n_cancelled      (SluiceScheduler     *sel
 /* TRUE while any task is unfinished, any transfer is still winding down,
  * or a caller holds the batch open (more tasks are on their way). */
 gboolean         sluice_scheduler_get_busy             (SluiceScheduler     *self);
+/* Totals over the list as its tasks' properties say, kept as they change
+ * (no notify: a view polls them): bytes received by every task, and the
+ * speed of those running. */
+guint64          sluice_scheduler_get_bytes_received   (SluiceScheduler     *self);
+double           sluice_scheduler_get_speed            (SluiceScheduler     *self);
 void             sluice_scheduler_hold                 (SluiceScheduler     *self);
 void             sluice_scheduler_release              (SluiceScheduler     *self);
 

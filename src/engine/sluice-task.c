@@ -482,6 +482,8 @@ flush_progress (SluiceTask *self)
   speed = self->state == SLUICE_TASK_STATE_RUNNING ? compute_speed (self, now) : 0;
 
   g_object_freeze_notify (G_OBJECT (self));
+  if (bytes_changed && self->scheduler != NULL)
+    _sluice_scheduler_task_bytes_changed (self->scheduler, self->bytes_received - self->notified_bytes_received);
   self->notified_bytes_received = self->bytes_received;
   self->notified_bytes_total = self->bytes_total;
   if (bytes_changed)
