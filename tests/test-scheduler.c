@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 
 #include "sluice-scheduler.h"
+#include "sluice-session.h"
 #include "test-utils.h"
 
 typedef struct {
@@ -653,6 +654,151 @@ test_batch_totals (Fixture       *f,
   g_assert_cmpuint (sluice_scheduler_get_bytes_received (f->scheduler), ==, 0);
 }
 
+/* The engine on a thread of its own */
+
+enum { OWN_DONE, OWN_RETRIED, OWN_STALLED, OWN_CANCELLED, OWN_N_TASKS };
+
+typedef struct {
+  GMutex           lock;
+  GCond            cond;
+  GMainLoop       *server_loop;
+  TestServer      *server;
+  gboolean         server_ready;
+  char            *dir;
+  char            *session_path;
+  gboolean         batch_over;
+  /* What the engine's thread saw, checked on the test's thread. */
+  SluiceTaskState  states[OWN_N_TASKS];
+  SluiceError      errors[OWN_N_TASKS];
+  gint64           bytes[OWN_N_TASKS];
+  gboolean         session_flushed;
+} OwnThread;
+
+static gpointer
+serve_on_own_thread (gpointer data)
+{
+  OwnThread *t = data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+
+  g_main_context_push_thread_default (context);
+  g_mutex_lock (&t->lock);
+  t->server_loop = g_main_loop_new (context, FALSE);
+  t->server = test_server_new ();
+  t->server_ready = TRUE;
+  g_cond_signal (&t->cond);
+  g_mutex_unlock (&t->lock);
+
+  g_main_loop_run (t->server_loop);
+  test_server_free (t->server);
+  g_main_context_pop_thread_default (context);
+  return NULL;
+}
+
+static gpointer
+run_batch_on_own_thread (gpointer data)
+{
+  OwnThread *t = data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GFile) file = g_file_new_for_path (t->session_path);
+  g_autoptr(GError) error = NULL;
+  SluiceScheduler *scheduler;
+  SluiceSession *session;
+  SluiceTask *tasks[OWN_N_TASKS];
+
+  g_main_context_push_thread_default (context);
+  scheduler = test_scheduler_new (t->dir, 1);
+  sluice_scheduler_set_max_retries (scheduler, 1);
+  sluice_scheduler_set_requests_per_second (scheduler, 20);
+  sluice_scheduler_set_max_bytes_per_second (scheduler, 400000);
+  session = sluice_session_new (scheduler, file);
+  sluice_session_set_autosave (session, TRUE);
+
+  /* Each waits on one of the engine's timers: progress and the speed
+   * limit, a retry, the watchdog, a cancel; all behind the request rate. */
+  tasks[OWN_DONE] = test_add_task (scheduler, t->server, "/bytes/100000", SLUICE_TASK_KIND_DOWNLOAD);
+  tasks[OWN_RETRIED] = test_add_task (scheduler, t->server, "/status/503", SLUICE_TASK_KIND_DOWNLOAD);
+  tasks[OWN_STALLED] = test_add_task (scheduler, t->server, "/hang", SLUICE_TASK_KIND_DOWNLOAD);
+  tasks[OWN_CANCELLED] = test_add_task (scheduler, t->server, "/slow/1000000?rate=50000",
+                                        SLUICE_TASK_KIND_DOWNLOAD);
+  while (sluice_task_get_bytes_received (tasks[OWN_CANCELLED]) == 0)
+    g_main_context_iteration (context, TRUE);
+  sluice_task_cancel (tasks[OWN_CANCELLED]);
+  while (sluice_scheduler_get_busy (scheduler))
+    g_main_context_iteration (context, TRUE);
+
+  for (guint i = 0; i < OWN_N_TASKS; i++)
+    {
+      t->states[i] = sluice_task_get_state (tasks[i]);
+      t->errors[i] = sluice_task_get_error_kind (tasks[i]);
+      t->bytes[i] = sluice_task_get_bytes_received (tasks[i]);
+    }
+  t->session_flushed = sluice_session_flush (session, &error);
+  g_assert_no_error (error);
+  g_object_unref (session);
+  g_object_unref (scheduler);
+  while (g_main_context_pending (context))
+    g_main_context_iteration (context, FALSE);
+  g_main_context_pop_thread_default (context);
+
+  g_mutex_lock (&t->lock);
+  t->batch_over = TRUE;
+  g_cond_signal (&t->cond);
+  g_mutex_unlock (&t->lock);
+  return NULL;
+}
+
+/* A scheduler (and its session) on a thread with its own main context:
+ * every timer it needs goes there.  This thread never runs the default
+ * context, so one put there would never fire and the batch would hang. */
+static void
+test_own_thread (void)
+{
+  OwnThread t = { 0 };
+  GThread *server_thread, *engine_thread;
+  gint64 deadline;
+
+  g_mutex_init (&t.lock);
+  g_cond_init (&t.cond);
+  t.dir = test_make_temp_dir ();
+  t.session_path = g_build_filename (t.dir, "session.jsonl", NULL);
+
+  server_thread = g_thread_new ("test-server", serve_on_own_thread, &t);
+  g_mutex_lock (&t.lock);
+  while (!t.server_ready)
+    g_cond_wait (&t.cond, &t.lock);
+  g_mutex_unlock (&t.lock);
+
+  engine_thread = g_thread_new ("test-engine", run_batch_on_own_thread, &t);
+  deadline = g_get_monotonic_time () + (gint64) test_scale_timeout (30000) * 1000;
+  g_mutex_lock (&t.lock);
+  while (!t.batch_over)
+    if (!g_cond_wait_until (&t.cond, &t.lock, deadline))
+      g_error ("The batch on its own thread did not end: a timer went to another context?");
+  g_mutex_unlock (&t.lock);
+  g_thread_join (engine_thread);
+  g_main_loop_quit (t.server_loop);
+  g_thread_join (server_thread);
+
+  g_assert_cmpint (t.states[OWN_DONE], ==, SLUICE_TASK_STATE_DONE);
+  g_assert_cmpint (t.bytes[OWN_DONE], ==, 100000);
+  g_assert_cmpint (t.states[OWN_RETRIED], ==, SLUICE_TASK_STATE_FAILED);
+  g_assert_cmpint (t.errors[OWN_RETRIED], ==, SLUICE_ERROR_HTTP_SERVER);
+  g_assert_cmpint (t.states[OWN_STALLED], ==, SLUICE_TASK_STATE_FAILED);
+  g_assert_cmpint (t.errors[OWN_STALLED], ==, SLUICE_ERROR_TIMEOUT);
+  g_assert_cmpint (t.states[OWN_CANCELLED], ==, SLUICE_TASK_STATE_CANCELLED);
+  g_assert_true (t.session_flushed);
+  g_assert_true (g_file_test (t.session_path, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpuint (test_count_files (t.dir, ".part"), ==, 0);
+  g_assert_false (g_main_context_pending (NULL));
+
+  g_main_loop_unref (t.server_loop);
+  test_remove_tree (t.dir);
+  g_free (t.dir);
+  g_free (t.session_path);
+  g_cond_clear (&t.cond);
+  g_mutex_clear (&t.lock);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -682,6 +828,7 @@ main (int    argc,
   ADD ("hold-keeps-busy", test_hold_keeps_busy);
   ADD ("batch-totals", test_batch_totals);
 #undef ADD
+  g_test_add_func ("/scheduler/own-thread", test_own_thread);
 
   return g_test_run ();
 }

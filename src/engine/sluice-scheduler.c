@@ -19,6 +19,7 @@
 #include "sluice-rate-limiter.h"
 #include "sluice-scheduler-private.h"
 #include "sluice-scrape.h"
+#include "sluice-sources.h"
 #include "sluice-transfer.h"
 #include "sluice-url-list.h"
 
@@ -321,17 +322,16 @@ schedule_retry_timer (SluiceScheduler *self)
 
   if (g_sequence_iter_is_end (first))
     {
-      g_clear_handle_id (&self->retry_timer, g_source_remove);
+      g_clear_handle_id (&self->retry_timer, sluice_source_remove);
       return;
     }
   at = sluice_task_get_retry_at (g_sequence_get (first));
   if (self->retry_timer != 0 && self->retry_timer_at == at)
     return;
-  g_clear_handle_id (&self->retry_timer, g_source_remove);
+  g_clear_handle_id (&self->retry_timer, sluice_source_remove);
   self->retry_timer_at = at;
-  self->retry_timer = g_timeout_add ((guint) CLAMP ((at - g_get_monotonic_time () + 999) / 1000, 0, G_MAXINT),
-                                     on_retry_timer, self);
-  g_source_set_static_name (g_main_context_find_source_by_id (NULL, self->retry_timer), "[sluice] retry");
+  self->retry_timer = sluice_timeout_add ((guint) CLAMP ((at - g_get_monotonic_time () + 999) / 1000, 0, G_MAXINT),
+                                          on_retry_timer, self, "[sluice] retry");
 }
 
 static void
@@ -518,9 +518,9 @@ schedule_rate_wakeup (SluiceScheduler *self,
 
   if (self->rate_wakeup != 0 && self->rate_wakeup_at <= at)
     return;
-  g_clear_handle_id (&self->rate_wakeup, g_source_remove);
+  g_clear_handle_id (&self->rate_wakeup, sluice_source_remove);
   self->rate_wakeup_at = at;
-  self->rate_wakeup = g_timeout_add (MAX (1, delay_ms), on_rate_wakeup, self);
+  self->rate_wakeup = sluice_timeout_add (MAX (1, delay_ms), on_rate_wakeup, self, "[sluice] request rate");
 }
 
 static void
@@ -784,8 +784,8 @@ sluice_scheduler_dispose (GObject *object)
   g_hash_table_remove_all (self->running_tasks);
   self->bytes_received = 0;
   g_hash_table_remove_all (self->hosts);
-  g_clear_handle_id (&self->rate_wakeup, g_source_remove);
-  g_clear_handle_id (&self->retry_timer, g_source_remove);
+  g_clear_handle_id (&self->rate_wakeup, sluice_source_remove);
+  g_clear_handle_id (&self->retry_timer, sluice_source_remove);
   g_clear_object (&self->session);
 
   G_OBJECT_CLASS (sluice_scheduler_parent_class)->dispose (object);

@@ -29,6 +29,7 @@
 #include "sluice-export.h"
 #include "sluice-scheduler-private.h"
 #include "sluice-session.h"
+#include "sluice-sources.h"
 
 #define SAVE_DELAY_MS 1000
 #define JOURNAL_SUFFIX ".journal"
@@ -1099,7 +1100,7 @@ sluice_session_save (SluiceSession  *self,
     return FALSE;
   snapshot_written (self, self->serial);
   self->dirty = FALSE;
-  g_clear_handle_id (&self->save_source, g_source_remove);
+  g_clear_handle_id (&self->save_source, sluice_source_remove);
   return TRUE;
 }
 
@@ -1186,7 +1187,7 @@ sluice_session_flush (SluiceSession  *self,
 {
   g_return_val_if_fail (SLUICE_IS_SESSION (self), FALSE);
 
-  g_clear_handle_id (&self->save_source, g_source_remove);
+  g_clear_handle_id (&self->save_source, sluice_source_remove);
   /* A snapshot a worker is still writing may not reach the disk if the
    * process ends now: write it here (the lock orders the two writes, and
    * the worker's older one is then skipped). */
@@ -1219,9 +1220,7 @@ mark_dirty (SluiceSession *self)
       guint n_tasks = g_list_model_get_n_items (G_LIST_MODEL (self->scheduler));
       guint delay_ms = MAX (SAVE_DELAY_MS, MIN (n_tasks, 60000));
 
-      self->save_source = g_timeout_add (delay_ms, on_save_due, self);
-      g_source_set_static_name (g_main_context_find_source_by_id (NULL, self->save_source),
-                                "[sluice] session save");
+      self->save_source = sluice_timeout_add (delay_ms, on_save_due, self, "[sluice] session save");
     }
 }
 
@@ -1434,7 +1433,7 @@ sluice_session_dispose (GObject *object)
       if (!sluice_session_save (self, &error))
         g_warning ("Could not save the session: %s", error->message);
     }
-  g_clear_handle_id (&self->save_source, g_source_remove);
+  g_clear_handle_id (&self->save_source, sluice_source_remove);
 
   if (self->tracked != NULL)
     g_hash_table_remove_all (self->tracked);
@@ -1575,7 +1574,7 @@ sluice_session_set_autosave (SluiceSession *self,
     return;
   self->autosave = autosave;
   if (!autosave)
-    g_clear_handle_id (&self->save_source, g_source_remove);
+    g_clear_handle_id (&self->save_source, sluice_source_remove);
   else if (self->dirty)
     mark_dirty (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AUTOSAVE]);

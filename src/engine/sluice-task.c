@@ -6,6 +6,7 @@
 
 #include "sluice-enums.h"
 #include "sluice-scheduler-private.h"
+#include "sluice-sources.h"
 #include "sluice-task-private.h"
 #include "sluice-url-list.h"
 
@@ -123,7 +124,7 @@ sluice_task_finalize (GObject *object)
 {
   SluiceTask *self = (SluiceTask *) object;
 
-  g_clear_handle_id (&self->progress_source, g_source_remove);
+  g_clear_handle_id (&self->progress_source, sluice_source_remove);
   g_clear_pointer (&self->samples, g_free);
   g_clear_pointer (&self->guri, g_uri_unref);
   g_clear_pointer (&self->uri, g_free);
@@ -525,9 +526,8 @@ schedule_progress (SluiceTask *self)
   self->progress_dirty = TRUE;
   if (self->progress_source == 0)
     {
-      self->progress_source = g_timeout_add (PROGRESS_INTERVAL_MS, progress_tick, self);
-      g_source_set_static_name (g_main_context_find_source_by_id (NULL, self->progress_source),
-                                "[sluice] task progress");
+      self->progress_source = sluice_timeout_add (PROGRESS_INTERVAL_MS, progress_tick, self,
+                                                  "[sluice] task progress");
     }
 }
 
@@ -561,7 +561,7 @@ _sluice_task_add_bytes (SluiceTask *self,
 static void
 stop_progress (SluiceTask *self)
 {
-  g_clear_handle_id (&self->progress_source, g_source_remove);
+  g_clear_handle_id (&self->progress_source, sluice_source_remove);
   g_clear_pointer (&self->samples, g_free);
   self->n_samples = 0;
   self->first_sample = 0;

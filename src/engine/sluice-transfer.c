@@ -15,6 +15,7 @@
 #include <glib/gi18n.h>
 
 #include "sluice-error.h"
+#include "sluice-sources.h"
 #include "sluice-task-private.h"
 #include "sluice-transfer.h"
 #include "sluice-url-list.h"
@@ -119,9 +120,9 @@ sluice_transfer_dispose (GObject *object)
 {
   SluiceTransfer *self = (SluiceTransfer *) object;
 
-  g_clear_handle_id (&self->watchdog, g_source_remove);
-  g_clear_handle_id (&self->bandwidth_wait, g_source_remove);
-  g_clear_handle_id (&self->cancel_idle, g_source_remove);
+  g_clear_handle_id (&self->watchdog, sluice_source_remove);
+  g_clear_handle_id (&self->bandwidth_wait, sluice_source_remove);
+  g_clear_handle_id (&self->cancel_idle, sluice_source_remove);
   if (self->read_source != NULL)
     {
       g_source_destroy (self->read_source);
@@ -242,8 +243,8 @@ static void
 stop_io (SluiceTransfer *self,
          gboolean        at_eof)
 {
-  g_clear_handle_id (&self->watchdog, g_source_remove);
-  g_clear_handle_id (&self->bandwidth_wait, g_source_remove);
+  g_clear_handle_id (&self->watchdog, sluice_source_remove);
+  g_clear_handle_id (&self->bandwidth_wait, sluice_source_remove);
   if (self->read_source != NULL)
     {
       g_source_destroy (self->read_source);
@@ -276,7 +277,7 @@ complete (SluiceTransfer *self,
     }
   self->phase = PHASE_DONE;
   stop_io (self, error == NULL);
-  g_clear_handle_id (&self->cancel_idle, g_source_remove);
+  g_clear_handle_id (&self->cancel_idle, sluice_source_remove);
 
   /* A read still pending (now cancelled) holds on to us and the stream:
    * report once it has let go, so the caller gets everything back. */
@@ -601,8 +602,9 @@ on_readable (gpointer user_data)
               /* Over the speed limit: stop polling until tokens are back. */
               g_source_destroy (self->read_source);
               g_clear_pointer (&self->read_source, g_source_unref);
-              self->bandwidth_wait = g_timeout_add (MAX (1, sluice_rate_limiter_delay_ms (self->bandwidth)),
-                                                    resume_after_bandwidth_wait, self);
+              self->bandwidth_wait = sluice_timeout_add (MAX (1, sluice_rate_limiter_delay_ms (self->bandwidth)),
+                                                         resume_after_bandwidth_wait, self,
+                                                         "[sluice] speed limit");
               return G_SOURCE_REMOVE;
             }
         }
@@ -767,11 +769,11 @@ on_cancelled (GCancellable *cancellable,
       g_source_destroy (self->read_source);
       g_clear_pointer (&self->read_source, g_source_unref);
     }
-  g_clear_handle_id (&self->bandwidth_wait, g_source_remove);
+  g_clear_handle_id (&self->bandwidth_wait, sluice_source_remove);
   self->phase = PHASE_CANCELLING;
   if (self->cancel_idle == 0)
-    self->cancel_idle = g_idle_add_full (G_PRIORITY_HIGH, complete_cancelled,
-                                         g_object_ref (self), g_object_unref);
+    self->cancel_idle = sluice_idle_add (G_PRIORITY_HIGH, complete_cancelled,
+                                         g_object_ref (self), g_object_unref, "[sluice] cancel");
 }
 
 static void
@@ -834,8 +836,8 @@ watchdog_check (gpointer user_data)
   /* A transfer held back by the speed limit is not stalled. */
   if (idle_us < timeout_us || self->bandwidth_wait != 0)
     {
-      self->watchdog = g_timeout_add (MAX (1, (timeout_us - MAX (idle_us, 0)) / 1000 + 1),
-                                      watchdog_check, self);
+      self->watchdog = sluice_timeout_add (MAX (1, (timeout_us - MAX (idle_us, 0)) / 1000 + 1),
+                                           watchdog_check, self, "[sluice] watchdog");
       return G_SOURCE_REMOVE;
     }
 
@@ -878,7 +880,8 @@ sluice_transfer_run_async (SluiceTransfer      *self,
 
   self->phase = PHASE_SENDING;
   self->last_activity = g_get_monotonic_time ();
-  self->watchdog = g_timeout_add ((guint) self->timeout_seconds * 1000 + 1, watchdog_check, self);
+  self->watchdog = sluice_timeout_add ((guint) self->timeout_seconds * 1000 + 1, watchdog_check, self,
+                                       "[sluice] watchdog");
 
   soup_session_send_async (self->session, self->message, self->io_priority,
                            self->cancellable, on_sent, g_object_ref (self));
