@@ -6,7 +6,7 @@
 
 #include <glib/gstdio.h>
 
-#include "sluice-scheduler.h"
+#include "sluice-scheduler-private.h"
 #include "sluice-session.h"
 #include "test-utils.h"
 
@@ -654,6 +654,151 @@ test_batch_totals (Fixture       *f,
   g_assert_cmpuint (sluice_scheduler_get_bytes_received (f->scheduler), ==, 0);
 }
 
+/* Threaded: the window's scheduler, its tasks mirrored from an engine's
+ * thread */
+
+static SluiceScheduler *
+new_threaded (Fixture *f)
+{
+  SluiceScheduler *front = sluice_scheduler_new_threaded ();
+
+  g_object_set (front, "download-directory", f->dir, "retry-delay", 0.01, "timeout", 10, NULL);
+  return front;
+}
+
+static void
+on_finished_count (SluiceScheduler *scheduler,
+                   SluiceTask      *task,
+                   guint           *count)
+{
+  g_assert_true (sluice_task_is_finished (task));
+  (*count)++;
+}
+
+/* A batch runs on the engine's thread; the tasks here show its results. */
+static void
+test_threaded_batch (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(SluiceScheduler) front = new_threaded (f);
+  g_autofree char *url = test_server_url (f->server, "/html/scrape-normal.html");
+  SluiceTask *scrape, *missing;
+  SluiceTask *downloads[10];
+  guint finished = 0;
+
+  g_signal_connect (front, "task-finished", G_CALLBACK (on_finished_count), &finished);
+  for (guint i = 0; i < G_N_ELEMENTS (downloads); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/bytes/%u", 1000 * (i + 1));
+
+      downloads[i] = test_add_task (front, f->server, path, SLUICE_TASK_KIND_DOWNLOAD);
+    }
+  missing = test_add_task (front, f->server, "/status/404", SLUICE_TASK_KIND_DOWNLOAD);
+  scrape = test_add_url (front, url, SLUICE_TASK_KIND_SCRAPE);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (front)), ==, 12);
+  g_assert_cmpint (sluice_task_get_state (downloads[0]), ==, SLUICE_TASK_STATE_QUEUED);
+  g_assert_true (sluice_scheduler_get_busy (front));
+
+  test_run_until_scheduler_idle (front, 10000);
+  for (guint i = 0; i < G_N_ELEMENTS (downloads); i++)
+    {
+      g_assert_cmpint (sluice_task_get_state (downloads[i]), ==, SLUICE_TASK_STATE_DONE);
+      g_assert_cmpint (sluice_task_get_bytes_received (downloads[i]), ==, 1000 * (i + 1));
+      g_assert_nonnull (sluice_task_get_sha256 (downloads[i]));
+      g_assert_true (g_file_test (sluice_task_get_path (downloads[i]), G_FILE_TEST_IS_REGULAR));
+      g_assert_cmpuint (sluice_task_get_http_status (downloads[i]), ==, 200);
+      g_assert_cmpfloat (sluice_task_get_elapsed (downloads[i]), >, 0);
+    }
+  g_assert_cmpint (sluice_task_get_state (missing), ==, SLUICE_TASK_STATE_FAILED);
+  g_assert_cmpint (sluice_task_get_error_kind (missing), ==, SLUICE_ERROR_HTTP_CLIENT);
+  g_assert_nonnull (sluice_task_get_error_message (missing));
+  g_assert_cmpint (sluice_task_get_state (scrape), ==, SLUICE_TASK_STATE_DONE);
+  g_assert_nonnull (sluice_task_get_title (scrape));
+  g_assert_cmpuint (sluice_scheduler_get_n_done (front), ==, 11);
+  g_assert_cmpuint (sluice_scheduler_get_n_failed (front), ==, 1);
+  g_assert_cmpuint (finished, ==, 12);
+  g_assert_cmpuint (sluice_scheduler_get_bytes_received (front), ==, test_sum_bytes_received (G_LIST_MODEL (front)));
+  g_assert_cmpuint (sluice_scheduler_get_bytes_received (front), >=, 55000);
+  g_signal_handlers_disconnect_by_data (front, &finished);
+  g_assert_finalize_object (g_steal_pointer (&front));
+}
+
+/* Cancel shows at once and the engine's word agrees; a retry runs again;
+ * removed tasks go from both sides. */
+static void
+test_threaded_cancel_retry_remove (Fixture       *f,
+                                   gconstpointer  data)
+{
+  g_autoptr(SluiceScheduler) front = new_threaded (f);
+  SluiceTask *slow = test_add_task (front, f->server, "/slow/400000?rate=100000", SLUICE_TASK_KIND_DOWNLOAD);
+  SluiceTask *quick = test_add_task (front, f->server, "/bytes/100", SLUICE_TASK_KIND_DOWNLOAD);
+
+  TEST_RUN_UNTIL (sluice_task_get_bytes_received (slow) > 0, 5000);
+  sluice_task_cancel (slow);
+  g_assert_cmpint (sluice_task_get_state (slow), ==, SLUICE_TASK_STATE_CANCELLED);
+  g_assert_cmpint (sluice_task_get_error_kind (slow), ==, SLUICE_ERROR_CANCELLED);
+  /* Whatever the engine said before it heard of the cancel is old news. */
+  _sluice_scheduler_sync (front);
+  g_assert_cmpint (sluice_task_get_state (slow), ==, SLUICE_TASK_STATE_CANCELLED);
+  TEST_RUN_UNTIL (sluice_task_get_state (quick) == SLUICE_TASK_STATE_DONE, 5000);
+  TEST_RUN_UNTIL (test_count_files (f->dir, ".part") == 0, 5000);
+
+  g_assert_true (sluice_task_retry (slow));
+  g_assert_cmpint (sluice_task_get_state (slow), ==, SLUICE_TASK_STATE_QUEUED);
+  g_assert_cmpint (sluice_task_get_bytes_received (slow), ==, 0);
+  test_run_until_scheduler_idle (front, 10000);
+  g_assert_cmpint (sluice_task_get_state (slow), ==, SLUICE_TASK_STATE_DONE);
+  g_assert_cmpint (sluice_task_get_bytes_received (slow), ==, 400000);
+
+  g_assert_cmpuint (sluice_scheduler_remove_finished (front), ==, 2);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (front)), ==, 0);
+  /* The engine let them go too: a new task is alone in its batch. */
+  quick = test_add_task (front, f->server, "/bytes/200", SLUICE_TASK_KIND_DOWNLOAD);
+  test_run_until_scheduler_idle (front, 5000);
+  g_assert_cmpint (sluice_task_get_state (quick), ==, SLUICE_TASK_STATE_DONE);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (front)), ==, 1);
+  g_assert_cmpuint (sluice_scheduler_get_n_done (front), ==, 1);
+  g_assert_finalize_object (g_steal_pointer (&front));
+}
+
+/* Settings changed here reach the engine: the server sees its limit. */
+static void
+test_threaded_settings (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(SluiceScheduler) front = new_threaded (f);
+
+  sluice_scheduler_set_max_concurrent (front, 2);
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/slow/20000?rate=100000&n=%u", i);
+
+      test_add_task (front, f->server, path, SLUICE_TASK_KIND_DOWNLOAD);
+    }
+  test_run_until_scheduler_idle (front, 10000);
+  g_assert_cmpuint (test_server_get_peak_in_flight (f->server, "/slow"), ==, 2);
+  g_assert_cmpuint (sluice_scheduler_get_n_done (front), ==, 6);
+  g_assert_finalize_object (g_steal_pointer (&front));
+}
+
+/* Quitting stops the engine's transfers and keeps their partial files. */
+static void
+test_threaded_shutdown (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(SluiceScheduler) front = new_threaded (f);
+  SluiceTask *running = test_add_task (front, f->server, "/slow/100000?rate=20000", SLUICE_TASK_KIND_DOWNLOAD);
+  gboolean done = FALSE;
+
+  TEST_RUN_UNTIL (sluice_task_get_bytes_received (running) > 0, 5000);
+  sluice_scheduler_shutdown_async (front, NULL, on_shutdown, &done);
+  g_assert_cmpint (sluice_task_get_state (running), ==, SLUICE_TASK_STATE_CANCELLED);
+  TEST_RUN_UNTIL (done, 5000);
+  g_assert_cmpint (sluice_task_get_state (running), ==, SLUICE_TASK_STATE_CANCELLED);
+  g_assert_cmpuint (test_count_files (f->dir, ".part"), ==, 1);
+  g_assert_finalize_object (g_steal_pointer (&front));
+}
+
 /* The engine on a thread of its own */
 
 enum { OWN_DONE, OWN_RETRIED, OWN_STALLED, OWN_CANCELLED, OWN_N_TASKS };
@@ -827,6 +972,10 @@ main (int    argc,
   ADD ("shutdown-keeps-parts", test_shutdown_keeps_parts);
   ADD ("hold-keeps-busy", test_hold_keeps_busy);
   ADD ("batch-totals", test_batch_totals);
+  ADD ("threaded-batch", test_threaded_batch);
+  ADD ("threaded-cancel-retry-remove", test_threaded_cancel_retry_remove);
+  ADD ("threaded-settings", test_threaded_settings);
+  ADD ("threaded-shutdown", test_threaded_shutdown);
 #undef ADD
   g_test_add_func ("/scheduler/own-thread", test_own_thread);
 

@@ -1225,6 +1225,87 @@ test_headless_rerun (Fixture       *f,
   g_assert_cmpuint (test_count_files (f->dir, NULL), ==, 2);
 }
 
+/* A window's scheduler runs its tasks on an engine's thread, and its
+ * session lives there too: what the session restores shows here as soon
+ * as loading returns, and what is removed here leaves the file. */
+static SluiceScheduler *
+new_threaded_scheduler (Fixture *f)
+{
+  SluiceScheduler *scheduler = sluice_scheduler_new_threaded ();
+
+  g_object_set (scheduler, "download-directory", f->dir, "retry-delay", 0.01,
+                "max-retries", 0, NULL);
+  return scheduler;
+}
+
+static void
+test_threaded_round_trip (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(SluiceScheduler) a = new_threaded_scheduler (f);
+  g_autoptr(SluiceScheduler) b = NULL;
+  g_autoptr(SluiceScheduler) c = NULL;
+  g_autoptr(SluiceSession) saved = NULL;
+  g_autoptr(SluiceSession) loaded = NULL;
+  g_autoptr(SluiceSession) reloaded = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *sha = NULL;
+  SluiceTask *done;
+
+  saved = sluice_session_new (a, f->session_file);
+  sluice_session_set_autosave (saved, TRUE);
+  g_assert_true (sluice_session_get_autosave (saved));
+  done = add (f, a, "/bytes/1000", SLUICE_TASK_KIND_DOWNLOAD);
+  add (f, a, "/status/404", SLUICE_TASK_KIND_DOWNLOAD);
+  add (f, a, "/html/scrape-normal.html", SLUICE_TASK_KIND_SCRAPE);
+  run_until_idle (a, 10000);
+  path = g_strdup (sluice_task_get_path (done));
+  sha = g_strdup (sluice_task_get_sha256 (done));
+  g_assert_nonnull (path);
+  g_assert_true (sluice_session_flush (saved, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (sluice_session_get_n_saves (saved), >=, 1);
+  g_assert_finalize_object (g_steal_pointer (&saved));
+  shutdown (a);
+  g_assert_finalize_object (g_steal_pointer (&a));
+
+  b = new_threaded_scheduler (f);
+  loaded = sluice_session_new (b, f->session_file);
+  g_assert_true (sluice_session_load (loaded, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (b)), ==, 3);
+  g_assert_cmpint (sluice_task_get_state (task_at (b, 0)), ==, SLUICE_TASK_STATE_DONE);
+  g_assert_cmpstr (sluice_task_get_path (task_at (b, 0)), ==, path);
+  g_assert_cmpstr (sluice_task_get_sha256 (task_at (b, 0)), ==, sha);
+  g_assert_cmpint (sluice_task_get_bytes_received (task_at (b, 0)), ==, 1000);
+  g_assert_cmpint (sluice_task_get_state (task_at (b, 1)), ==, SLUICE_TASK_STATE_FAILED);
+  g_assert_cmpint (sluice_task_get_error_kind (task_at (b, 1)), ==, SLUICE_ERROR_HTTP_CLIENT);
+  g_assert_nonnull (sluice_task_get_title (task_at (b, 2)));
+  g_assert_cmpuint (sluice_scheduler_get_n_done (b), ==, 2);
+  g_assert_cmpuint (sluice_scheduler_get_bytes_received (b), ==, test_sum_bytes_received (G_LIST_MODEL (b)));
+
+  /* A restored task is the engine's like any other: retried there. */
+  test_server_reset_counters (f->server);
+  g_assert_true (sluice_task_retry (task_at (b, 1)));
+  run_until_idle (b, 10000);
+  g_assert_cmpint (sluice_task_get_state (task_at (b, 1)), ==, SLUICE_TASK_STATE_FAILED);
+  g_assert_cmpuint (count_requests (f->server, "/status/404"), ==, 1);
+
+  g_assert_cmpuint (sluice_scheduler_remove_finished (b), ==, 3);
+  g_assert_true (sluice_session_save (loaded, &error));
+  g_assert_no_error (error);
+  g_assert_finalize_object (g_steal_pointer (&loaded));
+  g_assert_finalize_object (g_steal_pointer (&b));
+
+  c = new_scheduler (f);
+  reloaded = sluice_session_new (c, f->session_file);
+  g_assert_true (sluice_session_load (reloaded, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (c)), ==, 0);
+  g_assert_finalize_object (g_steal_pointer (&reloaded));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1247,6 +1328,7 @@ main (int    argc,
   ADD ("debounce", test_debounce);
   ADD ("headless-session", test_headless_session);
   ADD ("headless-rerun", test_headless_rerun);
+  ADD ("threaded-round-trip", test_threaded_round_trip);
 #undef ADD
 
   return g_test_run ();

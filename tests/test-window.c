@@ -127,7 +127,8 @@ test_filter_and_concurrency (Fixture       *f,
   g_assert_cmpfloat (gtk_spin_button_get_value (spin), ==, 1);
   gtk_spin_button_set_value (spin, 4);
   g_assert_cmpuint (sluice_scheduler_get_max_concurrent (f->scheduler), ==, 4);
-  g_assert_cmpuint (sluice_scheduler_get_n_running (f->scheduler), ==, 3);
+  /* The engine starts them at once; the window shows it a moment later. */
+  TEST_RUN_UNTIL (sluice_scheduler_get_n_running (f->scheduler) == 3, 5000);
 
   test_run_until_scheduler_idle (f->scheduler, 10000);
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 5);
@@ -576,6 +577,9 @@ test_long_list_in_slices (Fixture       *f,
   n = g_list_model_get_n_items (G_LIST_MODEL (f->scheduler));
   g_assert_cmpuint (n, >, 0);
   g_assert_cmpuint (n, <, 1000);
+  /* The engine has them; the table is shown them a few rows a frame. */
+  g_assert_cmpuint (g_list_model_get_n_items (view_model (f)), >, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (view_model (f)), <, n);
   g_assert_true (sluice_window_get_adding (f->window));
   /* Given while the first is still going in: it waits its turn. */
   sluice_window_add_urls (f->window, second, SLUICE_TASK_KIND_SCRAPE, f->dir);
@@ -633,6 +637,58 @@ test_long_list_behind_a_filter (Fixture       *f,
   sluice_window_set_filter (f->window, "all");
 }
 
+/* After Clear finished leaves few rows built, the next long list is shown
+ * to the table a few rows a frame again, not all at once. */
+static void
+test_reveal_again_after_clear (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(SluiceUrlList) first = test_window_numbered_urls (f, "r", 300);
+  g_autoptr(SluiceUrlList) second = test_window_numbered_urls (f, "s", 300);
+
+  sluice_scheduler_set_max_concurrent (f->scheduler, 16);
+  sluice_window_add_urls (f->window, first, SLUICE_TASK_KIND_DOWNLOAD, f->dir);
+  TEST_RUN_UNTIL (!sluice_window_get_adding (f->window), 20000);
+  test_run_until_scheduler_idle (f->scheduler, 20000);
+  TEST_RUN_UNTIL (g_list_model_get_n_items (view_model (f)) == 300, 5000);
+
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.clear-finished", NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (view_model (f)), ==, 0);
+  sluice_window_add_urls (f->window, second, SLUICE_TASK_KIND_DOWNLOAD, f->dir);
+  TEST_RUN_UNTIL (!sluice_window_get_adding (f->window), 20000);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->scheduler)), ==, 300);
+  g_assert_cmpuint (g_list_model_get_n_items (view_model (f)), <, 300);
+  TEST_RUN_UNTIL (g_list_model_get_n_items (view_model (f)) == 300, 5000);
+  test_run_until_scheduler_idle (f->scheduler, 20000);
+}
+
+/* A window made when its scheduler already holds a long list (a restored
+ * session) is shown it a few rows a frame too, and then all of it. */
+static void
+test_reveal_list_already_there (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(GPtrArray) urls = g_ptr_array_new_with_free_func (g_free);
+  SluiceWindow *second;
+  GListModel *shown;
+
+  sluice_scheduler_set_max_concurrent (f->scheduler, 1);
+  for (guint i = 0; i < 300; i++)
+    g_ptr_array_add (urls, test_server_url (f->server, "/hang"));
+  g_ptr_array_add (urls, NULL);
+  g_assert_cmpuint (sluice_scheduler_add_many (f->scheduler, (const char * const *) urls->pdata,
+                                               SLUICE_TASK_KIND_DOWNLOAD), ==, 300);
+
+  second = sluice_window_new (f->app);
+  gtk_window_present (GTK_WINDOW (second));
+  shown = G_LIST_MODEL (gtk_column_view_get_model (sluice_window_get_column_view (second)));
+  g_assert_cmpuint (g_list_model_get_n_items (shown), <, 300);
+  TEST_RUN_UNTIL (g_list_model_get_n_items (shown) == 300, 5000);
+  gtk_window_destroy (GTK_WINDOW (second));
+  sluice_scheduler_cancel_all (f->scheduler);
+  test_run_until_scheduler_idle (f->scheduler, 5000);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -656,6 +712,8 @@ main (int    argc,
   ADD ("graph-a-bar-a-second", test_graph_a_bar_a_second);
   ADD ("details-pane", test_details_pane);
   ADD ("long-list-in-slices", test_long_list_in_slices);
+  ADD ("reveal-again-after-clear", test_reveal_again_after_clear);
+  ADD ("reveal-list-already-there", test_reveal_list_already_there);
   ADD ("long-list-behind-a-filter", test_long_list_behind_a_filter);
   ADD ("realistic-batch", test_realistic_batch);
 #undef ADD

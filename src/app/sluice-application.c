@@ -382,11 +382,10 @@ sluice_application_startup (GApplication *app)
     gtk_application_set_accels_for_action (GTK_APPLICATION (app), accels[i].action, accels[i].accels);
 
   self->settings = g_settings_new (APPLICATION_ID);
-  self->scheduler = sluice_scheduler_new ();
-  /* Below GDK_PRIORITY_REDRAW (G_PRIORITY_HIGH_IDLE + 20): transfers over a
-   * fast network are always ready, and must not keep the window from
-   * painting. */
-  g_object_set (self->scheduler, "io-priority", G_PRIORITY_HIGH_IDLE + 30, NULL);
+  /* Transfers, disk writes and the session run on a thread of their own:
+   * the window painting ten thousand rows does not hold them up, nor they
+   * the window.  Its tasks here follow the engine's a few times a frame. */
+  self->scheduler = sluice_scheduler_new_threaded ();
   g_settings_bind (self->settings, "max-concurrent", self->scheduler, "max-concurrent", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "max-per-host", self->scheduler, "max-per-host", G_SETTINGS_BIND_GET);
   g_settings_bind (self->settings, "timeout", self->scheduler, "timeout", G_SETTINGS_BIND_GET);

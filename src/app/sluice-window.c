@@ -31,6 +31,8 @@ struct _SluiceWindow
   GtkCustomFilter       *filter;
   GtkFilterListModel    *filter_model;
   GtkSortListModel      *sort_model;
+  GtkSliceListModel     *revealed;      /* what the table has been shown so far */
+  guint                  reveal_tick;
   GtkSingleSelection    *selection;
   GCancellable          *cancellable;   /* everything this window started */
 
@@ -41,7 +43,6 @@ struct _SluiceWindow
   guint                  counts_source;
   GQueue                 pending_adds;  /* of PendingAdd, oldest first */
   guint                  add_source;
-  guint                  add_tick;      /* one chunk per frame, while rows are built */
   gboolean               holding;       /* the scheduler's batch, while lists go in */
   guint                  batch_ticks;
   double                 total_speed;   /* of running tasks, at the last update */
@@ -412,16 +413,59 @@ on_selected_changed (GtkSingleSelection *selection,
 
 /* Adding */
 
-/* Adding 10,000 tasks at once would freeze the window for a moment: each
- * added row the table shows is built right away, and every task is set up
- * for the session.  A big list goes in a few milliseconds at a time between
- * frames; small ones (and the first rows of a big one) go in at once. */
-#define ADD_CHUNK_SMALL 16    /* while the table still builds rows (~1 ms each) */
-#define ADD_CHUNK       2048  /* each chunk relayouts the table once */
+/* Adding 10,000 tasks at once would freeze the window for a moment: every
+ * task is made and filtered.  A big list goes in a few milliseconds at a
+ * time between frames; small ones (and the start of a big one) at once.
+ * The engine gets them as they go in; the table, more slowly (below). */
+#define ADD_CHUNK       2048
 #define ADD_AT_ONCE     16
 #define ADD_BUDGET_US   (8 * 1000)
-/* GTK 4.8's list views keep up to 200 rows built, whatever the height. */
+
+/* Revealing: the table builds a row for each new task it is shown, at once
+ * (~1 ms each), until GTK 4.8's list view has its 200; 200 new rows in one
+ * go would be a stall.  So the table is shown a few more each frame until
+ * it has built them all, and then everything. */
+#define REVEAL_AT_ONCE   8   /* a short list shows whole at once */
+#define REVEAL_PER_FRAME 4
 #define TABLE_ROWS_BUILT 200
+
+static gboolean
+reveal_on_frame (GtkWidget     *widget,
+                 GdkFrameClock *clock,
+                 gpointer       user_data)
+{
+  SluiceWindow *self = SLUICE_WINDOW (widget);
+  guint shown = gtk_slice_list_model_get_size (self->revealed);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->sort_model));
+
+  shown += REVEAL_PER_FRAME;
+  if (shown >= TABLE_ROWS_BUILT || shown >= n)
+    {
+      gtk_slice_list_model_set_size (self->revealed, shown >= TABLE_ROWS_BUILT ? G_MAXUINT : shown);
+      self->reveal_tick = 0;
+      return G_SOURCE_REMOVE;
+    }
+  gtk_slice_list_model_set_size (self->revealed, shown);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_sorted_items_changed (GListModel   *model,
+                         guint         position,
+                         guint         removed,
+                         guint         added,
+                         SluiceWindow *self)
+{
+  guint n = g_list_model_get_n_items (model);
+  guint shown = gtk_slice_list_model_get_size (self->revealed);
+
+  /* Rows are built for what is shown: once fewer tasks are left than could
+   * be, what comes next is shown a little a frame again. */
+  if (n < shown && n < TABLE_ROWS_BUILT)
+    gtk_slice_list_model_set_size (self->revealed, shown = MAX (n, REVEAL_AT_ONCE));
+  if (shown < n && self->reveal_tick == 0)
+    self->reveal_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), reveal_on_frame, NULL, NULL);
+}
 
 typedef struct {
   SluiceUrlList  *list;
@@ -528,11 +572,6 @@ static void
 stop_adding (SluiceWindow *self)
 {
   g_clear_handle_id (&self->add_source, g_source_remove);
-  if (self->add_tick != 0)
-    {
-      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->add_tick);
-      self->add_tick = 0;
-    }
 }
 
 /* What was still to go in of the lists given goes no further. */
@@ -554,38 +593,10 @@ schedule_adding (SluiceWindow *self)
                             "[sluice] adding tasks");
 }
 
-/* While the table still builds rows, one small chunk per frame, in the
- * frame that lays it out and paints it: many new rows at once would be a
- * stall.  (A tick callback also keeps frames coming when a filter hides
- * what goes in, and goes away with the window.) */
-static gboolean
-add_on_frame (GtkWidget     *widget,
-              GdkFrameClock *clock,
-              gpointer       user_data)
-{
-  SluiceWindow *self = SLUICE_WINDOW (widget);
-  gboolean all_in = add_some (self, ADD_CHUNK_SMALL, 0);
-
-  if (!all_in && g_list_model_get_n_items (G_LIST_MODEL (self->scheduler)) < TABLE_ROWS_BUILT)
-    return G_SOURCE_CONTINUE;
-  self->add_tick = 0;
-  if (!all_in)
-    schedule_adding (self);
-  return G_SOURCE_REMOVE;
-}
-
 static gboolean
 add_some_cb (gpointer user_data)
 {
   SluiceWindow *self = user_data;
-
-  if (g_list_model_get_n_items (G_LIST_MODEL (self->scheduler)) < TABLE_ROWS_BUILT &&
-      gtk_widget_get_mapped (GTK_WIDGET (self)))
-    {
-      self->add_source = 0;
-      self->add_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), add_on_frame, NULL, NULL);
-      return G_SOURCE_REMOVE;
-    }
 
   if (add_some (self, G_MAXUINT, g_get_monotonic_time () + ADD_BUDGET_US))
     {
@@ -1227,7 +1238,11 @@ setup_table (SluiceWindow *self)
   view_sorter = gtk_column_view_get_sorter (self->column_view);
   self->sort_model = gtk_sort_list_model_new (g_object_ref (G_LIST_MODEL (self->filter_model)),
                                               g_object_ref (view_sorter));
-  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->sort_model)));
+  self->revealed = gtk_slice_list_model_new (g_object_ref (G_LIST_MODEL (self->sort_model)), 0, REVEAL_AT_ONCE);
+  g_signal_connect (self->sort_model, "items-changed", G_CALLBACK (on_sorted_items_changed), self);
+  /* A restored session is there before the window: shown the same way. */
+  on_sorted_items_changed (G_LIST_MODEL (self->sort_model), 0, 0, 0, self);
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->revealed)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
@@ -1292,7 +1307,15 @@ sluice_window_dispose (GObject *object)
   if (self->column_view != NULL)
     gtk_column_view_set_model (self->column_view, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), SLUICE_TYPE_WINDOW);
+  if (self->reveal_tick != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->reveal_tick);
+      self->reveal_tick = 0;
+    }
+  if (self->sort_model != NULL)
+    g_signal_handlers_disconnect_by_data (self->sort_model, self);
   g_clear_object (&self->selection);
+  g_clear_object (&self->revealed);
   g_clear_object (&self->sort_model);
   g_clear_object (&self->filter_model);
   g_clear_object (&self->filter);

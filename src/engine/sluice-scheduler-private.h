@@ -32,6 +32,13 @@ void        _sluice_scheduler_set_file_hook     (SluiceScheduler *self,
                                                  gpointer         user_data);
 void        _sluice_scheduler_file_changing     (SluiceScheduler *self,
                                                  SluiceTask      *task);
+/* Called after a task's state changed (a session saves soon after). */
+typedef void (*SluiceStateHook) (SluiceTask *task,
+                                 gpointer    user_data);
+
+void        _sluice_scheduler_set_state_hook    (SluiceScheduler *self,
+                                                 SluiceStateHook  hook,
+                                                 gpointer         user_data);
 /* The final paths claimed by unfinished downloads (see sluice-download.h). */
 GHashTable *_sluice_scheduler_get_reserved_names (SluiceScheduler *self);
 /* Appends tasks made with _sluice_task_new (NULL, …) and restored with
@@ -40,5 +47,26 @@ GHashTable *_sluice_scheduler_get_reserved_names (SluiceScheduler *self);
  * their state and results and emit no task-finished. */
 void        _sluice_scheduler_restore_tasks     (SluiceScheduler *self,
                                                  GPtrArray       *tasks);
+
+/* Mirrors (sluice-engine-thread.c). */
+typedef struct _SluiceEngineThread SluiceEngineThread;
+
+/* A back's task changed (from its dispatch_properties_changed). */
+void                _sluice_scheduler_task_changed  (SluiceScheduler    *self,
+                                                     SluiceTask         *task);
+/* Makes a scheduler the back of an engine (NULL: no more). */
+void                _sluice_scheduler_set_engine    (SluiceScheduler    *self,
+                                                     SluiceEngineThread *engine);
+/* A front's engine, or NULL. */
+SluiceEngineThread *_sluice_scheduler_get_engine    (SluiceScheduler    *self);
+/* On a front: waits until the engine has run every command given so far
+ * and the tasks here show what it did (for tests). */
+void                _sluice_scheduler_sync          (SluiceScheduler    *self);
+/* On a front: what the engine sent, snapshots taken after it had run
+ * commands_done commands. */
+void                _sluice_scheduler_apply_mirror  (SluiceScheduler    *self,
+                                                     guint64             commands_done,
+                                                     GPtrArray          *added,
+                                                     GPtrArray          *changed);
 
 G_END_DECLS

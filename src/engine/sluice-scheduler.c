@@ -15,6 +15,7 @@
 #include <libsoup/soup.h>
 
 #include "sluice-download.h"
+#include "sluice-engine-thread.h"
 #include "sluice-enums.h"
 #include "sluice-rate-limiter.h"
 #include "sluice-scheduler-private.h"
@@ -82,6 +83,16 @@ struct _SluiceScheduler
 
   SluiceFileHook     file_hook;
   gpointer           file_hook_data;
+  SluiceStateHook    state_hook;
+  gpointer           state_hook_data;
+
+  /* A front (sluice_scheduler_new_threaded()): its tasks mirror those of
+   * a scheduler on the engine's thread, which runs them. */
+  SluiceEngineThread *engine;
+  GHashTable        *mirrors;    /* mirror id → SluiceTask* (ours) */
+  gboolean           engine_shut_down;
+  /* A back: the scheduler on an engine's thread, telling it of changes. */
+  SluiceEngineThread *engine_back;
 };
 
 static void sluice_scheduler_list_model_iface_init (GListModelInterface *iface);
@@ -120,7 +131,13 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-static void dispatch (SluiceScheduler *self);
+static void        dispatch       (SluiceScheduler *self);
+static SluiceTask *append_task    (SluiceScheduler *self,
+                                   const char      *uri,
+                                   SluiceTaskKind   kind);
+static void        announce_added (SluiceScheduler *self,
+                                   guint            position,
+                                   guint            added);
 
 /* Hosts */
 
@@ -243,6 +260,8 @@ _sluice_scheduler_task_state_changed (SluiceScheduler *self,
   update_busy (self);
   g_object_thaw_notify (G_OBJECT (self));
 
+  if (self->state_hook != NULL)
+    self->state_hook (task, self->state_hook_data);
   if (sluice_task_is_finished (task))
     g_signal_emit (self, signals[TASK_FINISHED], 0, task);
 }
@@ -289,7 +308,9 @@ ensure_session (SluiceScheduler *self)
 static void
 complete_shutdown_if_idle (SluiceScheduler *self)
 {
-  if (self->shutdown_tasks == NULL || self->n_running > 0)
+  /* A front is idle when its engine says so. */
+  if (self->shutdown_tasks == NULL || self->n_running > 0 ||
+      (self->engine != NULL && !self->engine_shut_down))
     return;
 
   for (guint i = 0; i < self->shutdown_tasks->len; i++)
@@ -528,7 +549,7 @@ dispatch (SluiceScheduler *self)
 {
   guint rate_delay = G_MAXUINT;
 
-  if (self->dispatching || self->shutting_down)
+  if (self->dispatching || self->shutting_down || self->engine != NULL)
     return;
   self->dispatching = TRUE;
 
@@ -614,7 +635,8 @@ cancel_task (SluiceScheduler *self,
     case SLUICE_TASK_STATE_RUNNING:
       /* The transfer stops touching the sink at once; its slot is given
        * back when its callback runs. */
-      sluice_transfer_cancel (_sluice_task_get_transfer (task));
+      if (_sluice_task_get_transfer (task) != NULL)
+        sluice_transfer_cancel (_sluice_task_get_transfer (task));
       /* The attempt is orphaned: whatever it reports later is ignored,
        * even if the task is retried before then. */
       _sluice_task_set_transfer (task, NULL);
@@ -632,11 +654,52 @@ cancel_task (SluiceScheduler *self,
   _sluice_task_set_state (task, SLUICE_TASK_STATE_CANCELLED);
 }
 
+/* Mirrors: commands run on the engine's thread */
+
+static void
+back_cancel (SluiceScheduler *back,
+             gpointer         data)
+{
+  SluiceTask *task = _sluice_engine_thread_lookup (back->engine_back, GPOINTER_TO_UINT (data));
+
+  if (task == NULL)
+    return;
+  sluice_task_cancel (task);
+  /* The front said "cancelled": it hears back even if nothing changed
+   * (the task was done by then). */
+  _sluice_engine_thread_task_changed (back->engine_back, task);
+}
+
+static void
+back_retry (SluiceScheduler *back,
+            gpointer         data)
+{
+  SluiceTask *task = _sluice_engine_thread_lookup (back->engine_back, GPOINTER_TO_UINT (data));
+
+  if (task == NULL)
+    return;
+  sluice_task_retry (task);
+  _sluice_engine_thread_task_changed (back->engine_back, task);
+}
+
+static void
+post_to_task (SluiceScheduler  *self,
+              SluiceTask       *task,
+              SluiceEngineFunc  func)
+{
+  guint64 serial = _sluice_engine_thread_post (self->engine, func,
+                                               GUINT_TO_POINTER (_sluice_task_get_mirror_id (task)), NULL);
+
+  _sluice_task_set_mirror_serial (task, serial);
+}
+
 void
 _sluice_scheduler_cancel_task (SluiceScheduler *self,
                                SluiceTask      *task)
 {
   cancel_task (self, task, TRUE, _("Cancelled"));
+  if (self->engine != NULL)
+    post_to_task (self, task, back_cancel);
   dispatch (self);
 }
 
@@ -648,7 +711,10 @@ _sluice_scheduler_retry_task (SluiceScheduler *self,
     return;
   _sluice_task_clear_results (task);
   _sluice_task_set_state (task, SLUICE_TASK_STATE_QUEUED);
-  enqueue (self, task);
+  if (self->engine != NULL)
+    post_to_task (self, task, back_retry);
+  else
+    enqueue (self, task);
   dispatch (self);
 }
 
@@ -665,6 +731,18 @@ _sluice_scheduler_set_file_hook (SluiceScheduler *self,
 
   self->file_hook = hook;
   self->file_hook_data = user_data;
+}
+
+void
+_sluice_scheduler_set_state_hook (SluiceScheduler *self,
+                                  SluiceStateHook  hook,
+                                  gpointer         user_data)
+{
+  g_return_if_fail (SLUICE_IS_SCHEDULER (self));
+  g_return_if_fail (hook == NULL || self->state_hook == NULL);
+
+  self->state_hook = hook;
+  self->state_hook_data = user_data;
 }
 
 void
@@ -709,7 +787,6 @@ _sluice_scheduler_restore_tasks (SluiceScheduler *self,
       SluiceTaskState state = sluice_task_get_state (task);
 
       _sluice_task_attach (task, self, self->next_sequence++);
-      g_object_set_data (G_OBJECT (task), "sluice-scheduler", self);
       g_ptr_array_add (self->tasks, g_object_ref (task));
       self->n_state[state]++;
       self->bytes_received += (guint64) sluice_task_get_bytes_received (task);
@@ -724,7 +801,160 @@ _sluice_scheduler_restore_tasks (SluiceScheduler *self,
     g_object_notify_by_pspec (G_OBJECT (self), state_pspec (state));
   update_busy (self);
   g_object_thaw_notify (G_OBJECT (self));
+  if (self->engine_back != NULL)
+    _sluice_engine_thread_tasks_added (self->engine_back, tasks);
   dispatch (self);
+}
+
+/* Mirrors: the front's side */
+
+void
+_sluice_scheduler_task_changed (SluiceScheduler *self,
+                                SluiceTask      *task)
+{
+  if (self->engine_back != NULL)
+    _sluice_engine_thread_task_changed (self->engine_back, task);
+}
+
+void
+_sluice_scheduler_set_engine (SluiceScheduler    *self,
+                              SluiceEngineThread *engine)
+{
+  self->engine_back = engine;
+}
+
+static void
+do_nothing (SluiceScheduler *back,
+            gpointer         data)
+{
+}
+
+void
+_sluice_scheduler_sync (SluiceScheduler *self)
+{
+  if (self->engine != NULL)
+    _sluice_engine_thread_call (self->engine, do_nothing, NULL);
+}
+
+SluiceEngineThread *
+_sluice_scheduler_get_engine (SluiceScheduler *self)
+{
+  return self->engine;
+}
+
+void
+_sluice_scheduler_apply_mirror (SluiceScheduler *self,
+                                guint64          commands_done,
+                                GPtrArray       *added,
+                                GPtrArray       *changed)
+{
+  g_object_freeze_notify (G_OBJECT (self));
+
+  /* Tasks the engine made itself (a restored session) join at the end. */
+  if (added->len > 0)
+    {
+      guint position = self->tasks->len;
+
+      for (guint i = 0; i < added->len; i++)
+        {
+          SluiceTaskSnapshot *snapshot = g_ptr_array_index (added, i);
+          SluiceTask *task = _sluice_task_new_mirror (self, snapshot, self->next_sequence++);
+
+          g_ptr_array_add (self->tasks, task);
+          g_hash_table_insert (self->mirrors, GUINT_TO_POINTER (_sluice_task_get_mirror_id (task)), task);
+          self->n_state[sluice_task_get_state (task)]++;
+          _sluice_task_apply_snapshot (task, snapshot);
+        }
+      g_list_model_items_changed (G_LIST_MODEL (self), position, 0, added->len);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+      for (SluiceTaskState state = SLUICE_TASK_STATE_QUEUED; state <= SLUICE_TASK_STATE_CANCELLED; state++)
+        g_object_notify_by_pspec (G_OBJECT (self), state_pspec (state));
+      update_busy (self);
+    }
+
+  for (guint i = 0; i < changed->len; i++)
+    {
+      SluiceTaskSnapshot *snapshot = g_ptr_array_index (changed, i);
+      SluiceTask *task = g_hash_table_lookup (self->mirrors,
+                                              GUINT_TO_POINTER (_sluice_task_snapshot_get_mirror_id (snapshot)));
+
+      /* Gone, or changed here by a command the engine had not run yet. */
+      if (task == NULL || _sluice_task_get_mirror_serial (task) > commands_done)
+        continue;
+      _sluice_task_apply_snapshot (task, snapshot);
+    }
+
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+typedef struct {
+  guint           id;
+  char           *uri;
+  SluiceTaskKind  kind;
+  char           *directory;
+} AddedTask;
+
+static void
+added_task_clear (gpointer data)
+{
+  AddedTask *added = data;
+
+  g_free (added->uri);
+  g_free (added->directory);
+}
+
+static void
+back_add (SluiceScheduler *back,
+          gpointer         data)
+{
+  GArray *tasks = data;
+  guint position = back->tasks->len;
+  guint n = 0;
+
+  for (guint i = 0; i < tasks->len; i++)
+    {
+      AddedTask *added = &g_array_index (tasks, AddedTask, i);
+      SluiceTask *task = append_task (back, added->uri, added->kind);
+
+      /* The front took it from the same parser: it cannot fail here. */
+      if (task == NULL)
+        {
+          g_critical ("A task mirrored from the window has an unusable URL: %s", added->uri);
+          continue;
+        }
+      if (added->directory != NULL)
+        _sluice_task_set_directory (task, added->directory);
+      _sluice_task_set_mirror_id (task, added->id);
+      _sluice_engine_thread_remember (back->engine_back, added->id, task);
+      n++;
+    }
+  announce_added (back, position, n);
+}
+
+/* The front's tasks from position on go to the engine. */
+static void
+post_added (SluiceScheduler *self,
+            guint            position)
+{
+  GArray *tasks;
+
+  if (self->engine == NULL || position >= self->tasks->len)
+    return;
+  tasks = g_array_sized_new (FALSE, TRUE, sizeof (AddedTask), self->tasks->len - position);
+  g_array_set_clear_func (tasks, added_task_clear);
+  for (guint i = position; i < self->tasks->len; i++)
+    {
+      SluiceTask *task = g_ptr_array_index (self->tasks, i);
+      AddedTask added = {
+        .id = _sluice_task_get_mirror_id (task),
+        .uri = g_strdup (sluice_task_get_uri (task)),
+        .kind = sluice_task_get_kind (task),
+        .directory = g_strdup (_sluice_task_get_directory (task)),
+      };
+
+      g_array_append_val (tasks, added);
+    }
+  _sluice_engine_thread_post (self->engine, back_add, tasks, (GDestroyNotify) g_array_unref);
 }
 
 /* GListModel */
@@ -777,7 +1007,6 @@ sluice_scheduler_dispose (GObject *object)
       if (sluice_task_get_state (task) == SLUICE_TASK_STATE_WAITING_RETRY &&
           _sluice_task_get_sink (task) != NULL)
         sluice_sink_abort (_sluice_task_get_sink (task), TRUE);
-      g_object_set_data (G_OBJECT (task), "sluice-scheduler", NULL);
       _sluice_task_detach (task);
     }
   g_ptr_array_set_size (self->tasks, 0);
@@ -787,6 +1016,13 @@ sluice_scheduler_dispose (GObject *object)
   g_clear_handle_id (&self->rate_wakeup, sluice_source_remove);
   g_clear_handle_id (&self->retry_timer, sluice_source_remove);
   g_clear_object (&self->session);
+  if (self->engine != NULL)
+    {
+      _sluice_engine_thread_detach_front (self->engine);
+      g_clear_pointer (&self->engine, _sluice_engine_thread_unref);
+    }
+  if (self->mirrors != NULL)
+    g_hash_table_remove_all (self->mirrors);
 
   G_OBJECT_CLASS (sluice_scheduler_parent_class)->dispose (object);
 }
@@ -800,6 +1036,7 @@ sluice_scheduler_finalize (GObject *object)
   g_clear_pointer (&self->waiting, g_sequence_free);
   g_clear_pointer (&self->hosts, g_hash_table_unref);
   g_clear_pointer (&self->running_tasks, g_hash_table_unref);
+  g_clear_pointer (&self->mirrors, g_hash_table_unref);
   g_clear_pointer (&self->reserved_names, g_hash_table_unref);
   g_clear_pointer (&self->bandwidth, sluice_rate_limiter_unref);
   g_clear_pointer (&self->download_directory, g_free);
@@ -863,6 +1100,53 @@ sluice_scheduler_set_property (GObject      *object,
     }
 }
 
+typedef struct {
+  GParamSpec *pspec;
+  GValue      value;
+} Setting;
+
+static void
+setting_free (Setting *setting)
+{
+  g_value_unset (&setting->value);
+  g_free (setting);
+}
+
+static void
+back_set (SluiceScheduler *back,
+          gpointer         data)
+{
+  Setting *setting = data;
+
+  g_object_set_property (G_OBJECT (back), setting->pspec->name, &setting->value);
+}
+
+/* A front passes its settings on to its engine as they change (the
+ * engine's main context has nothing else to run: io-priority stays). */
+static void
+sluice_scheduler_dispatch_properties_changed (GObject     *object,
+                                              guint        n_pspecs,
+                                              GParamSpec **pspecs)
+{
+  SluiceScheduler *self = (SluiceScheduler *) object;
+
+  G_OBJECT_CLASS (sluice_scheduler_parent_class)->dispatch_properties_changed (object, n_pspecs, pspecs);
+  if (self->engine == NULL)
+    return;
+  for (guint i = 0; i < n_pspecs; i++)
+    {
+      Setting *setting;
+
+      if (!(pspecs[i]->flags & G_PARAM_WRITABLE) || pspecs[i] == properties[PROP_IO_PRIORITY])
+        continue;
+      setting = g_new0 (Setting, 1);
+      setting->pspec = pspecs[i];
+      g_value_init (&setting->value, pspecs[i]->value_type);
+      g_object_get_property (object, pspecs[i]->name, &setting->value);
+      _sluice_engine_thread_post (self->engine, back_set, setting, (GDestroyNotify) setting_free);
+    }
+}
+
 #define RW (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS)
 #define RO (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS)
 
@@ -875,6 +1159,7 @@ sluice_scheduler_class_init (SluiceSchedulerClass *klass)
   object_class->finalize = sluice_scheduler_finalize;
   object_class->get_property = sluice_scheduler_get_property;
   object_class->set_property = sluice_scheduler_set_property;
+  object_class->dispatch_properties_changed = sluice_scheduler_dispatch_properties_changed;
 
   properties[PROP_MAX_CONCURRENT] =
     g_param_spec_uint ("max-concurrent", NULL, NULL, 1, 1024, DEFAULT_MAX_CONCURRENT, RW);
@@ -944,6 +1229,25 @@ sluice_scheduler_new (void)
   return g_object_new (SLUICE_TYPE_SCHEDULER, NULL);
 }
 
+/**
+ * sluice_scheduler_new_threaded:
+ *
+ * A scheduler whose transfers, disk writes and session run on a thread of
+ * their own, so that a window painting on this one neither slows them nor
+ * is slowed by them.  Its tasks mirror the engine's: they change a few
+ * times a frame, on this thread's main context, and what is done to them
+ * here (cancel, retry) shows at once.
+ */
+SluiceScheduler *
+sluice_scheduler_new_threaded (void)
+{
+  SluiceScheduler *self = g_object_new (SLUICE_TYPE_SCHEDULER, NULL);
+
+  self->mirrors = g_hash_table_new (NULL, NULL);
+  self->engine = _sluice_engine_thread_new (self);
+  return self;
+}
+
 /* Adding and removing */
 
 /* An http or https URL as tasks hold it, or NULL. */
@@ -981,10 +1285,19 @@ append_task (SluiceScheduler *self,
     return NULL;
 
   task = _sluice_task_new (self, guri, kind, self->next_sequence++);
-  g_object_set_data (G_OBJECT (task), "sluice-scheduler", self);
   g_ptr_array_add (self->tasks, task);
   self->n_state[SLUICE_TASK_STATE_QUEUED]++;
-  enqueue (self, task);
+  if (self->engine != NULL)
+    {
+      /* The engine's copy runs it. */
+      guint id = _sluice_engine_thread_next_id (self->engine);
+
+      _sluice_task_drop_guri (task);
+      _sluice_task_set_mirror_id (task, id);
+      g_hash_table_insert (self->mirrors, GUINT_TO_POINTER (id), task);
+    }
+  else
+    enqueue (self, task);
   return task;
 }
 
@@ -1017,6 +1330,8 @@ sluice_scheduler_add (SluiceScheduler *self,
 
   position = self->tasks->len;
   task = append_task (self, uri, kind);
+  /* The engine starts before views here hear of it. */
+  post_added (self, position);
   announce_added (self, position, task != NULL ? 1 : 0);
   return task;
 }
@@ -1057,6 +1372,7 @@ sluice_scheduler_add_many_full (SluiceScheduler    *self,
         _sluice_task_set_directory (task, directory);
       added++;
     }
+  post_added (self, position);
   announce_added (self, position, added);
   return added;
 }
@@ -1140,30 +1456,54 @@ sluice_scheduler_add_many_unique (SluiceScheduler    *self,
   return retried + sluice_scheduler_add_many_full (self, (const char * const *) fresh->pdata, kind, directory);
 }
 
-guint
-sluice_scheduler_remove_finished (SluiceScheduler *self)
+/* Finished tasks to remove: all of them, or those a front removed. */
+static gboolean
+is_removable (SluiceTask *task,
+              GHashTable *mirror_ids)
 {
+  return sluice_task_is_finished (task) &&
+         (mirror_ids == NULL ||
+          g_hash_table_contains (mirror_ids, GUINT_TO_POINTER (_sluice_task_get_mirror_id (task))));
+}
+
+static void
+back_remove (SluiceScheduler *back,
+             gpointer         data);
+
+static guint
+remove_finished (SluiceScheduler *self,
+                 GHashTable      *mirror_ids)
+{
+  g_autoptr(GHashTable) removed_ids = NULL;
   guint removed = 0;
 
-  g_return_val_if_fail (SLUICE_IS_SCHEDULER (self), 0);
+  if (self->engine != NULL)
+    removed_ids = g_hash_table_new (NULL, NULL);
 
   /* From the end, one items-changed per run of finished tasks. */
   for (guint i = self->tasks->len; i > 0; )
     {
       guint end = i;
 
-      while (i > 0 && sluice_task_is_finished (g_ptr_array_index (self->tasks, i - 1)))
+      while (i > 0 && is_removable (g_ptr_array_index (self->tasks, i - 1), mirror_ids))
         i--;
       if (i < end)
         {
           for (guint j = i; j < end; j++)
             {
               SluiceTask *task = g_ptr_array_index (self->tasks, j);
+              guint mirror_id = _sluice_task_get_mirror_id (task);
 
               self->n_state[sluice_task_get_state (task)]--;
               self->bytes_received -= (guint64) sluice_task_get_bytes_received (task);
-              g_object_set_data (G_OBJECT (task), "sluice-scheduler", NULL);
               _sluice_task_detach (task);
+              if (self->engine != NULL)
+                {
+                  g_hash_table_remove (self->mirrors, GUINT_TO_POINTER (mirror_id));
+                  g_hash_table_add (removed_ids, GUINT_TO_POINTER (mirror_id));
+                }
+              else if (self->engine_back != NULL && mirror_id != 0)
+                _sluice_engine_thread_forget (self->engine_back, mirror_id);
             }
           g_ptr_array_remove_range (self->tasks, i, end - i);
           g_list_model_items_changed (G_LIST_MODEL (self), i, end - i, 0);
@@ -1182,20 +1522,85 @@ sluice_scheduler_remove_finished (SluiceScheduler *self)
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_CANCELLED]);
       g_object_thaw_notify (G_OBJECT (self));
     }
+  if (removed_ids != NULL && removed > 0)
+    _sluice_engine_thread_post (self->engine, back_remove, g_steal_pointer (&removed_ids),
+                                (GDestroyNotify) g_hash_table_unref);
   return removed;
+}
+
+static void
+back_remove (SluiceScheduler *back,
+             gpointer         data)
+{
+  remove_finished (back, data);
+}
+
+guint
+sluice_scheduler_remove_finished (SluiceScheduler *self)
+{
+  g_return_val_if_fail (SLUICE_IS_SCHEDULER (self), 0);
+  return remove_finished (self, NULL);
+}
+
+/* Every mirrored task hears back after a command that touched them all. */
+static void
+mark_all_changed (SluiceScheduler *back)
+{
+  for (guint i = 0; i < back->tasks->len; i++)
+    {
+      SluiceTask *task = g_ptr_array_index (back->tasks, i);
+
+      if (_sluice_task_get_mirror_id (task) != 0)
+        _sluice_engine_thread_task_changed (back->engine_back, task);
+    }
+}
+
+static void
+back_cancel_all (SluiceScheduler *back,
+                 gpointer         data)
+{
+  sluice_scheduler_cancel_all (back);
+  mark_all_changed (back);
+}
+
+/* A front's tasks changed by a command for all of them wait for it. */
+static void
+stamp_unfinished (SluiceScheduler *self,
+                  gboolean        *was_unfinished,
+                  guint64          serial)
+{
+  for (guint i = 0; i < self->tasks->len; i++)
+    if (was_unfinished[i])
+      _sluice_task_set_mirror_serial (g_ptr_array_index (self->tasks, i), serial);
+}
+
+static gboolean *
+note_unfinished (SluiceScheduler *self)
+{
+  gboolean *unfinished = g_new (gboolean, MAX (1, self->tasks->len));
+
+  for (guint i = 0; i < self->tasks->len; i++)
+    unfinished[i] = !sluice_task_is_finished (g_ptr_array_index (self->tasks, i));
+  return unfinished;
 }
 
 void
 sluice_scheduler_cancel_all (SluiceScheduler *self)
 {
+  g_autofree gboolean *unfinished = NULL;
+
   g_return_if_fail (SLUICE_IS_SCHEDULER (self));
 
+  if (self->engine != NULL)
+    unfinished = note_unfinished (self);
   g_object_freeze_notify (G_OBJECT (self));
   /* Queued ones first so no slot freed by a cancel starts another task. */
   self->dispatching = TRUE;
   for (guint i = 0; i < self->tasks->len; i++)
     cancel_task (self, g_ptr_array_index (self->tasks, i), TRUE, _("Cancelled"));
   self->dispatching = FALSE;
+  if (self->engine != NULL)
+    stamp_unfinished (self, unfinished, _sluice_engine_thread_post (self->engine, back_cancel_all, NULL, NULL));
   g_object_thaw_notify (G_OBJECT (self));
 }
 
@@ -1222,6 +1627,36 @@ sluice_scheduler_retry_failed (SluiceScheduler *self)
   return retried;
 }
 
+static void
+front_shut_down (gpointer data,
+                 gpointer user_data)
+{
+  SluiceScheduler *front = user_data;
+
+  front->engine_shut_down = TRUE;
+  complete_shutdown_if_idle (front);
+}
+
+static void
+on_back_shut_down (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  SluiceScheduler *back = SLUICE_SCHEDULER (source);
+
+  sluice_scheduler_shutdown_finish (back, result, NULL);
+  if (back->engine_back != NULL)
+    _sluice_engine_thread_post_to_front (back->engine_back, front_shut_down, NULL, NULL);
+}
+
+static void
+back_shutdown (SluiceScheduler *back,
+               gpointer         data)
+{
+  mark_all_changed (back);
+  sluice_scheduler_shutdown_async (back, NULL, on_back_shut_down, NULL);
+}
+
 void
 sluice_scheduler_shutdown_async (SluiceScheduler     *self,
                                  GCancellable        *cancellable,
@@ -1229,12 +1664,15 @@ sluice_scheduler_shutdown_async (SluiceScheduler     *self,
                                  gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  g_autofree gboolean *unfinished = NULL;
 
   g_return_if_fail (SLUICE_IS_SCHEDULER (self));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, sluice_scheduler_shutdown_async);
 
+  if (self->engine != NULL)
+    unfinished = note_unfinished (self);
   self->shutting_down = TRUE;
   g_object_freeze_notify (G_OBJECT (self));
   for (guint i = 0; i < self->tasks->len; i++)
@@ -1248,6 +1686,8 @@ sluice_scheduler_shutdown_async (SluiceScheduler     *self,
       _sluice_task_set_interrupted (t, TRUE);
       cancel_task (self, t, FALSE, _("Stopped when Sluice quit"));
     }
+  if (self->engine != NULL)
+    stamp_unfinished (self, unfinished, _sluice_engine_thread_post (self->engine, back_shutdown, NULL, NULL));
   g_object_thaw_notify (G_OBJECT (self));
 
   if (self->shutdown_tasks == NULL)

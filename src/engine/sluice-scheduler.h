@@ -15,6 +15,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (SluiceScheduler, sluice_scheduler, SLUICE, SCHEDULER, GObject)
 
 SluiceScheduler *sluice_scheduler_new                  (void);
+SluiceScheduler *sluice_scheduler_new_threaded        (void);
 
 /* Adds one task per URL (each must be a valid http or https URL) in one
  * items-changed.  Returns the first new task (transfer none), or NULL. */

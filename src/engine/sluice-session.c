@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "sluice-download.h"
+#include "sluice-engine-thread.h"
 #include "sluice-enums.h"
 #include "sluice-export.h"
 #include "sluice-scheduler-private.h"
@@ -60,6 +61,12 @@ struct _SluiceSession
   guint64          written_generation;  /* of the last snapshot written */
   guint64          next_id;
   GHashTable      *tracked;     /* SluiceTask* (owned) → NULL */
+
+  /* For a scheduler whose tasks run on an engine's thread, the session
+   * that writes them lives there too (it must hear of a file change
+   * before it happens): this one only passes calls on. */
+  SluiceEngineThread *engine;
+  SluiceSession   *back;        /* used on the engine's thread only */
 };
 
 G_DEFINE_FINAL_TYPE (SluiceSession, sluice_session, G_TYPE_OBJECT)
@@ -73,6 +80,105 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+/* On an engine's thread */
+
+typedef enum {
+  CALL_NEW,
+  CALL_LOAD,
+  CALL_SAVE,
+  CALL_FLUSH,
+  CALL_SET_AUTOSAVE,
+  CALL_GET_N_SAVES,
+  CALL_GET_SAVING,
+  CALL_UNREF,
+} CallKind;
+
+typedef struct {
+  CallKind       kind;
+  SluiceSession *back;
+  char          *path;
+  gboolean       value;
+  gboolean       result;
+  guint          n;
+  GError        *error;
+} Call;
+
+static void
+call_free (Call *call)
+{
+  g_free (call->path);
+  g_clear_error (&call->error);
+  g_free (call);
+}
+
+static void
+run_call (SluiceScheduler *back_scheduler,
+          gpointer         data)
+{
+  Call *call = data;
+
+  switch (call->kind)
+    {
+    case CALL_NEW:
+      {
+        g_autoptr(GFile) file = g_file_new_for_path (call->path);
+
+        call->back = sluice_session_new (back_scheduler, file);
+      }
+      break;
+    case CALL_LOAD:
+      call->result = sluice_session_load (call->back, &call->error);
+      break;
+    case CALL_SAVE:
+      call->result = sluice_session_save (call->back, &call->error);
+      break;
+    case CALL_FLUSH:
+      call->result = sluice_session_flush (call->back, &call->error);
+      break;
+    case CALL_SET_AUTOSAVE:
+      sluice_session_set_autosave (call->back, call->value);
+      break;
+    case CALL_GET_N_SAVES:
+      call->n = sluice_session_get_n_saves (call->back);
+      break;
+    case CALL_GET_SAVING:
+      call->result = sluice_session_get_saving (call->back);
+      break;
+    case CALL_UNREF:
+      g_clear_object (&call->back);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* Runs a call on the engine's thread and waits for it. */
+static Call *
+call_back (SluiceSession *self,
+           CallKind       kind)
+{
+  Call *call = g_new0 (Call, 1);
+
+  call->kind = kind;
+  call->back = self->back;
+  _sluice_engine_thread_call (self->engine, run_call, call);
+  return call;
+}
+
+static gboolean
+call_back_result (SluiceSession  *self,
+                  CallKind        kind,
+                  GError        **error)
+{
+  Call *call = call_back (self, kind);
+  gboolean result = call->result;
+
+  if (call->error != NULL)
+    g_propagate_error (error, g_steal_pointer (&call->error));
+  call_free (call);
+  return result;
+}
 
 static GQuark id_quark;
 
@@ -867,6 +973,8 @@ sluice_session_load (SluiceSession  *self,
 
   g_return_val_if_fail (SLUICE_IS_SESSION (self), FALSE);
 
+  if (self->engine != NULL)
+    return call_back_result (self, CALL_LOAD, error);
   if (self->path == NULL)
     {
       g_set_error_literal (error, SLUICE_ERROR, SLUICE_ERROR_DISK,
@@ -1088,6 +1196,9 @@ sluice_session_save (SluiceSession  *self,
 
   g_return_val_if_fail (SLUICE_IS_SESSION (self), FALSE);
 
+  if (self->engine != NULL)
+    return call_back_result (self, CALL_SAVE, error);
+
   if (self->path == NULL)
     {
       g_set_error_literal (error, SLUICE_ERROR, SLUICE_ERROR_DISK,
@@ -1187,6 +1298,8 @@ sluice_session_flush (SluiceSession  *self,
 {
   g_return_val_if_fail (SLUICE_IS_SESSION (self), FALSE);
 
+  if (self->engine != NULL)
+    return call_back_result (self, CALL_FLUSH, error);
   g_clear_handle_id (&self->save_source, sluice_source_remove);
   /* A snapshot a worker is still writing may not reach the disk if the
    * process ends now: write it here (the lock orders the two writes, and
@@ -1224,24 +1337,24 @@ mark_dirty (SluiceSession *self)
     }
 }
 
-/* Appends one line, in one write(): it survives the process being killed
- * right after.  Not fsynced: the .part files are not either. */
+/* entry is an object with its members, still open: it becomes a line. */
 static void
-journal_append (SluiceSession *self,
-                GString       *entry)
+journal_end_line (SluiceSession *self,
+                  GString       *entry)
 {
-  const char *line;
-  gsize length, done = 0;
-
-  if (!self->autosave || self->path == NULL)
-    return;
-
-  /* entry is an object with its members, still open. */
   add_int (entry, "serial", (gint64) ++self->serial);
   end_object (entry);
   g_string_append_c (entry, '\n');
-  line = entry->str;
-  length = entry->len;
+}
+
+/* Appends whole lines, in one write(): they survive the process being
+ * killed right after.  Not fsynced: the .part files are not either. */
+static void
+journal_write (SluiceSession *self,
+               GString       *lines)
+{
+  const char *line = lines->str;
+  gsize length = lines->len, done = 0;
 
   if (self->journal_fd < 0)
     {
@@ -1279,18 +1392,37 @@ journal_append (SluiceSession *self,
 }
 
 static void
+journal_append (SluiceSession *self,
+                GString       *entry)
+{
+  if (!self->autosave || self->path == NULL)
+    return;
+  journal_end_line (self, entry);
+  journal_write (self, entry);
+}
+
+static void
+append_task_line (SluiceSession *self,
+                  SluiceTask    *task,
+                  GString       *lines)
+{
+  begin_object (lines);
+  begin_member (lines, "task");
+  append_task (self, task, lines);
+  journal_end_line (self, lines);
+}
+
+static void
 journal_task (SluiceSession *self,
               SluiceTask    *task)
 {
   g_autoptr(GString) entry = NULL;
 
-  if (!self->autosave)
+  if (!self->autosave || self->path == NULL)
     return;
   entry = g_string_sized_new (512);
-  begin_object (entry);
-  begin_member (entry, "task");
-  append_task (self, task, entry);
-  journal_append (self, entry);
+  append_task_line (self, task, entry);
+  journal_write (self, entry);
 }
 
 /* Following the scheduler */
@@ -1310,20 +1442,14 @@ on_task_finished (SluiceScheduler *scheduler,
   journal_task (self, task);
 }
 
-static const char * const count_properties[] = {
-  "n-queued", "n-running", "n-waiting", "n-done", "n-failed", "n-cancelled",
-};
-
-/* Every state change moves a task from one of the scheduler's counts to
- * another (and results arrive with the state that ends a task): following
- * the counts costs nothing per task, where a handler on each task cost
- * ~500 bytes of closures at 10,000 tasks and a lookup on every notify. */
+/* Results arrive with the state that ends a task: the scheduler says when
+ * a state changed, one call where a handler on each task cost ~500 bytes
+ * of closures at 10,000 tasks (and signals on its counts, ~5 µs a task). */
 static void
-on_counts_changed (SluiceScheduler *scheduler,
-                   GParamSpec      *pspec,
-                   SluiceSession   *self)
+on_state_changed (SluiceTask *task,
+                  gpointer    user_data)
 {
-  mark_dirty (self);
+  mark_dirty (user_data);
 }
 
 static void
@@ -1343,16 +1469,24 @@ on_items_changed (GListModel    *model,
                   guint          added,
                   SluiceSession *self)
 {
+  /* On disk at once, in one write: the next snapshot may be up to a
+   * minute away (a big session), and a crash must not lose a paste. */
+  g_autoptr(GString) lines = NULL;
+
+  if (added > 0 && !self->restoring && self->autosave && self->path != NULL)
+    lines = g_string_sized_new (added * 256);
   for (guint i = position; i < position + added; i++)
     {
       g_autoptr(SluiceTask) task = g_list_model_get_item (model, i);
 
       track (self, task);
-      /* On disk at once: the next snapshot may be up to a minute away
-       * (a big session), and a crash must not lose a paste. */
-      if (!self->restoring)
-        journal_task (self, task);
+      if (lines != NULL)
+        append_task_line (self, task, lines);
     }
+  if (lines != NULL)
+    journal_write (self, lines);
+  if (added > 0 || removed > 0)
+    mark_dirty (self);
 
   if (removed > 0)
     {
@@ -1392,11 +1526,25 @@ static void
 sluice_session_constructed (GObject *object)
 {
   SluiceSession *self = (SluiceSession *) object;
+  SluiceEngineThread *engine;
   guint n;
 
   G_OBJECT_CLASS (sluice_session_parent_class)->constructed (object);
 
   g_assert (self->scheduler != NULL && self->file != NULL);
+  engine = _sluice_scheduler_get_engine (self->scheduler);
+  if (engine != NULL)
+    {
+      Call *call = g_new0 (Call, 1);
+
+      self->engine = _sluice_engine_thread_ref (engine);
+      call->kind = CALL_NEW;
+      call->path = g_file_get_path (self->file);
+      _sluice_engine_thread_call (self->engine, run_call, call);
+      self->back = g_steal_pointer (&call->back);
+      call_free (call);
+      return;
+    }
   self->path = g_file_get_path (self->file);
   if (self->path != NULL)
     self->journal_path = g_strconcat (self->path, JOURNAL_SUFFIX, NULL);
@@ -1404,12 +1552,7 @@ sluice_session_constructed (GObject *object)
   g_signal_connect_object (self->scheduler, "items-changed", G_CALLBACK (on_items_changed), self, 0);
   g_signal_connect_object (self->scheduler, "task-finished", G_CALLBACK (on_task_finished), self, 0);
   /* State and results; never progress. */
-  for (guint i = 0; i < G_N_ELEMENTS (count_properties); i++)
-    {
-      g_autofree char *signal = g_strconcat ("notify::", count_properties[i], NULL);
-
-      g_signal_connect_object (self->scheduler, signal, G_CALLBACK (on_counts_changed), self, 0);
-    }
+  _sluice_scheduler_set_state_hook (self->scheduler, on_state_changed, self);
   _sluice_scheduler_set_file_hook (self->scheduler, on_file_changing, self);
 
   n = g_list_model_get_n_items (G_LIST_MODEL (self->scheduler));
@@ -1426,6 +1569,17 @@ sluice_session_dispose (GObject *object)
 {
   SluiceSession *self = (SluiceSession *) object;
 
+  if (self->engine != NULL)
+    {
+      /* The engine's session saves what is left as it goes. */
+      Call *call = g_new0 (Call, 1);
+
+      call->kind = CALL_UNREF;
+      call->back = g_steal_pointer (&self->back);
+      _sluice_engine_thread_post (self->engine, run_call, call, (GDestroyNotify) call_free);
+      g_clear_pointer (&self->engine, _sluice_engine_thread_unref);
+    }
+
   if (self->autosave && self->dirty)
     {
       g_autoptr(GError) error = NULL;
@@ -1440,6 +1594,7 @@ sluice_session_dispose (GObject *object)
   if (self->scheduler != NULL)
     {
       _sluice_scheduler_set_file_hook (self->scheduler, NULL, NULL);
+      _sluice_scheduler_set_state_hook (self->scheduler, NULL, NULL);
       g_signal_handlers_disconnect_by_data (self->scheduler, self);
     }
   g_clear_object (&self->scheduler);
@@ -1573,7 +1728,16 @@ sluice_session_set_autosave (SluiceSession *self,
   if (self->autosave == autosave)
     return;
   self->autosave = autosave;
-  if (!autosave)
+  if (self->engine != NULL)
+    {
+      Call *call = g_new0 (Call, 1);
+
+      call->kind = CALL_SET_AUTOSAVE;
+      call->back = self->back;
+      call->value = autosave;
+      _sluice_engine_thread_post (self->engine, run_call, call, (GDestroyNotify) call_free);
+    }
+  else if (!autosave)
     g_clear_handle_id (&self->save_source, sluice_source_remove);
   else if (self->dirty)
     mark_dirty (self);
@@ -1584,6 +1748,14 @@ guint
 sluice_session_get_n_saves (SluiceSession *self)
 {
   g_return_val_if_fail (SLUICE_IS_SESSION (self), 0);
+  if (self->engine != NULL)
+    {
+      Call *call = call_back (self, CALL_GET_N_SAVES);
+      guint n = call->n;
+
+      call_free (call);
+      return n;
+    }
   return self->n_saves;
 }
 
@@ -1591,5 +1763,7 @@ gboolean
 sluice_session_get_saving (SluiceSession *self)
 {
   g_return_val_if_fail (SLUICE_IS_SESSION (self), FALSE);
+  if (self->engine != NULL)
+    return call_back_result (self, CALL_GET_SAVING, NULL);
   return self->writing;
 }

@@ -15,6 +15,8 @@ SluiceTask *_sluice_task_new               (SluiceScheduler *scheduler,
                                             SluiceTaskKind   kind,
                                             guint64          sequence);
 GUri       *_sluice_task_get_guri          (SluiceTask      *self);
+/* A mirror runs nowhere: it need not keep its parsed URL. */
+void        _sluice_task_drop_guri         (SluiceTask      *self);
 guint64     _sluice_task_get_sequence      (SluiceTask      *self);
 void        _sluice_task_detach            (SluiceTask      *self);
 /* Gives a task made with a NULL scheduler (a restored one) its owner. */
@@ -90,5 +92,28 @@ void        _sluice_task_set_progress      (SluiceTask      *self,
                                             gint64           bytes_total);
 void        _sluice_task_add_bytes         (SluiceTask      *self,
                                             gsize            n_bytes);
+
+/* Mirrors (sluice-engine-thread.c): a task of a scheduler on the engine's
+ * thread and the one that shows it here share an id (0: not mirrored).
+ * The serial is the last command a mirror changed itself for, ahead of
+ * the engine's word on it. */
+guint       _sluice_task_get_mirror_id     (SluiceTask      *self);
+void        _sluice_task_set_mirror_id     (SluiceTask      *self,
+                                            guint            mirror_id);
+guint64     _sluice_task_get_mirror_serial (SluiceTask      *self);
+void        _sluice_task_set_mirror_serial (SluiceTask      *self,
+                                            guint64          serial);
+
+/* Everything a task shows, copied on its own thread. */
+typedef struct _SluiceTaskSnapshot SluiceTaskSnapshot;
+
+SluiceTaskSnapshot *_sluice_task_snapshot            (SluiceTask               *self);
+void                _sluice_task_snapshot_free       (SluiceTaskSnapshot       *snapshot);
+guint               _sluice_task_snapshot_get_mirror_id (const SluiceTaskSnapshot *snapshot);
+SluiceTask         *_sluice_task_new_mirror          (SluiceScheduler          *scheduler,
+                                                      const SluiceTaskSnapshot *snapshot,
+                                                      guint64                   sequence);
+void                _sluice_task_apply_snapshot      (SluiceTask               *self,
+                                                      const SluiceTaskSnapshot *snapshot);
 
 G_END_DECLS

@@ -78,6 +78,12 @@ struct _SluiceTask
   /* Scheduler bookkeeping. */
   gpointer         transfer;
   gpointer         sink;
+
+  /* A task mirrored across threads (sluice-engine-thread.c): the id ties
+   * the engine's task to the window's; the serial is the last command the
+   * window's task changed itself for ahead of the engine's word. */
+  guint            mirror_id;
+  guint64          mirror_serial;
 };
 
 G_DEFINE_FINAL_TYPE (SluiceTask, sluice_task, G_TYPE_OBJECT)
@@ -144,6 +150,20 @@ sluice_task_finalize (GObject *object)
   G_OBJECT_CLASS (sluice_task_parent_class)->finalize (object);
 }
 
+/* An engine's task tells its scheduler that it changed, however many
+ * properties at once: a mirror of it elsewhere copies it later. */
+static void
+sluice_task_dispatch_properties_changed (GObject     *object,
+                                         guint        n_pspecs,
+                                         GParamSpec **pspecs)
+{
+  SluiceTask *self = (SluiceTask *) object;
+
+  G_OBJECT_CLASS (sluice_task_parent_class)->dispatch_properties_changed (object, n_pspecs, pspecs);
+  if (self->mirror_id != 0 && self->scheduler != NULL)
+    _sluice_scheduler_task_changed (self->scheduler, self);
+}
+
 static void
 sluice_task_get_property (GObject    *object,
                           guint       prop_id,
@@ -198,6 +218,7 @@ sluice_task_class_init (SluiceTaskClass *klass)
 
   object_class->finalize = sluice_task_finalize;
   object_class->get_property = sluice_task_get_property;
+  object_class->dispatch_properties_changed = sluice_task_dispatch_properties_changed;
 
   properties[PROP_URI] = g_param_spec_string ("uri", NULL, NULL, NULL, RO);
   properties[PROP_HOST] = g_param_spec_string ("host", NULL, NULL, NULL, RO);
@@ -274,6 +295,12 @@ GUri *
 _sluice_task_get_guri (SluiceTask *self)
 {
   return self->guri;
+}
+
+void
+_sluice_task_drop_guri (SluiceTask *self)
+{
+  g_clear_pointer (&self->guri, g_uri_unref);
 }
 
 guint64
@@ -794,6 +821,235 @@ _sluice_task_set_scrape_result (SluiceTask         *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DESCRIPTION]);
   g_object_thaw_notify (G_OBJECT (self));
 }
+
+/* Mirrors */
+
+guint
+_sluice_task_get_mirror_id (SluiceTask *self)
+{
+  return self->mirror_id;
+}
+
+void
+_sluice_task_set_mirror_id (SluiceTask *self,
+                            guint       mirror_id)
+{
+  self->mirror_id = mirror_id;
+}
+
+guint64
+_sluice_task_get_mirror_serial (SluiceTask *self)
+{
+  return self->mirror_serial;
+}
+
+void
+_sluice_task_set_mirror_serial (SluiceTask *self,
+                                guint64     serial)
+{
+  self->mirror_serial = serial;
+}
+
+struct _SluiceTaskSnapshot
+{
+  guint            mirror_id;
+  char            *uri;
+  char            *shown_uri;
+  char            *host;
+  SluiceTaskKind   kind;
+  char            *directory;
+  SluiceTaskState  state;
+  gboolean         held_by_host;
+  gboolean         interrupted;
+  gint64           bytes_received;
+  gint64           bytes_total;
+  double           speed;
+  gint64           created;
+  gint64           started;
+  gint64           finished;
+  gint64           created_wall;
+  gint64           started_wall;
+  gint64           finished_wall;
+  guint            attempt;
+  gint64           retry_at;
+  guint            http_status;
+  char            *final_uri;
+  char            *content_type;
+  SluiceError      error_kind;
+  char            *error_message;
+  char            *path;
+  char            *sha256;
+  char            *title;
+  char           **headings;
+  guint            link_count;
+  char            *description;
+};
+
+/* What the task has published (progress as last notified), copied on the
+ * task's own thread. */
+SluiceTaskSnapshot *
+_sluice_task_snapshot (SluiceTask *self)
+{
+  SluiceTaskSnapshot *s = g_new0 (SluiceTaskSnapshot, 1);
+
+  s->mirror_id = self->mirror_id;
+  s->uri = g_strdup (self->uri);
+  s->shown_uri = g_strdup (self->shown_uri);
+  s->host = g_strdup (self->host);
+  s->kind = self->kind;
+  s->directory = g_strdup (self->directory);
+  s->state = self->state;
+  s->held_by_host = self->held_by_host;
+  s->interrupted = self->interrupted;
+  s->bytes_received = self->notified_bytes_received;
+  s->bytes_total = self->notified_bytes_total;
+  s->speed = self->speed;
+  s->created = self->created;
+  s->started = self->started;
+  s->finished = self->finished;
+  s->created_wall = self->created_wall;
+  s->started_wall = self->started_wall;
+  s->finished_wall = self->finished_wall;
+  s->attempt = self->attempt;
+  s->retry_at = self->retry_at;
+  s->http_status = self->http_status;
+  s->final_uri = g_strdup (self->final_uri);
+  s->content_type = g_strdup (self->content_type);
+  s->error_kind = self->error_kind;
+  s->error_message = g_strdup (self->error_message);
+  s->path = g_strdup (self->path);
+  s->sha256 = g_strdup (self->sha256);
+  s->title = g_strdup (self->title);
+  s->headings = g_strdupv (self->headings);
+  s->link_count = self->link_count;
+  s->description = g_strdup (self->description);
+  return s;
+}
+
+void
+_sluice_task_snapshot_free (SluiceTaskSnapshot *s)
+{
+  g_free (s->uri);
+  g_free (s->shown_uri);
+  g_free (s->host);
+  g_free (s->directory);
+  g_free (s->final_uri);
+  g_free (s->content_type);
+  g_free (s->error_message);
+  g_free (s->path);
+  g_free (s->sha256);
+  g_free (s->title);
+  g_strfreev (s->headings);
+  g_free (s->description);
+  g_free (s);
+}
+
+guint
+_sluice_task_snapshot_get_mirror_id (const SluiceTaskSnapshot *snapshot)
+{
+  return snapshot->mirror_id;
+}
+
+/* A mirror of a task the engine made itself (restored from a session). */
+SluiceTask *
+_sluice_task_new_mirror (SluiceScheduler          *scheduler,
+                         const SluiceTaskSnapshot *snapshot,
+                         guint64                   sequence)
+{
+  SluiceTask *self = g_object_new (SLUICE_TYPE_TASK, NULL);
+
+  self->scheduler = scheduler;
+  self->sequence = sequence;
+  self->mirror_id = snapshot->mirror_id;
+  self->uri = g_strdup (snapshot->uri);
+  self->shown_uri = g_strdup (snapshot->shown_uri);
+  self->host = g_strdup (snapshot->host);
+  self->kind = snapshot->kind;
+  self->directory = g_strdup (snapshot->directory);
+  /* As the engine's: the state a scheduler counts the task in at first. */
+  self->state = snapshot->state;
+  self->created = snapshot->created;
+  self->created_wall = snapshot->created_wall;
+  return self;
+}
+
+#define APPLY_VALUE(field, prop)                                          \
+  G_STMT_START {                                                          \
+    if (self->field != s->field)                                          \
+      {                                                                   \
+        self->field = s->field;                                           \
+        g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);     \
+      }                                                                   \
+  } G_STMT_END
+
+#define APPLY_STRING(field, prop)                                         \
+  G_STMT_START {                                                          \
+    if (set_string (&self->field, s->field))                              \
+      g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);       \
+  } G_STMT_END
+
+/* Makes a mirror show what the engine's task showed, notifying what
+ * changed; a new state is counted by the scheduler as
+ * _sluice_task_set_state() has it. */
+void
+_sluice_task_apply_snapshot (SluiceTask               *self,
+                             const SluiceTaskSnapshot *s)
+{
+  SluiceTaskState old_state = self->state;
+  gboolean timing_changed = self->started != s->started || self->finished != s->finished;
+  gboolean bytes_changed = self->notified_bytes_received != s->bytes_received;
+  gboolean total_changed = self->notified_bytes_total != s->bytes_total;
+
+  g_object_freeze_notify (G_OBJECT (self));
+
+  set_string (&self->directory, s->directory);
+  self->interrupted = s->interrupted;
+  APPLY_VALUE (held_by_host, PROP_HELD_BY_HOST);
+
+  if (bytes_changed && self->scheduler != NULL)
+    _sluice_scheduler_task_bytes_changed (self->scheduler, s->bytes_received - self->notified_bytes_received);
+  self->bytes_received = self->notified_bytes_received = s->bytes_received;
+  self->bytes_total = self->notified_bytes_total = s->bytes_total;
+  if (bytes_changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BYTES_RECEIVED]);
+  if (total_changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BYTES_TOTAL]);
+  if (bytes_changed || total_changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRACTION]);
+  APPLY_VALUE (speed, PROP_SPEED);
+
+  APPLY_VALUE (created, PROP_CREATED);
+  APPLY_VALUE (created_wall, PROP_CREATED_WALL);
+  APPLY_VALUE (started, PROP_STARTED);
+  APPLY_VALUE (started_wall, PROP_STARTED_WALL);
+  APPLY_VALUE (finished, PROP_FINISHED);
+  APPLY_VALUE (finished_wall, PROP_FINISHED_WALL);
+  APPLY_VALUE (attempt, PROP_ATTEMPT);
+  APPLY_VALUE (retry_at, PROP_RETRY_AT);
+  APPLY_VALUE (http_status, PROP_HTTP_STATUS);
+  APPLY_STRING (final_uri, PROP_FINAL_URI);
+  APPLY_STRING (content_type, PROP_CONTENT_TYPE);
+  APPLY_VALUE (error_kind, PROP_ERROR_KIND);
+  APPLY_STRING (error_message, PROP_ERROR_MESSAGE);
+  _sluice_task_set_download_result (self, s->path, s->sha256);
+  _sluice_task_set_scrape_result (self, s->title, (const char * const *) s->headings,
+                                  s->link_count, s->description);
+
+  if (timing_changed || old_state != s->state ||
+      (bytes_changed && s->state == SLUICE_TASK_STATE_RUNNING))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ELAPSED]);
+  if (old_state != s->state)
+    {
+      self->state = s->state;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+      if (self->scheduler != NULL)
+        _sluice_scheduler_task_state_changed (self->scheduler, self, old_state);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+#undef APPLY_VALUE
+#undef APPLY_STRING
 
 /* Public API */
 
