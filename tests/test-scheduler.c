@@ -799,6 +799,92 @@ test_threaded_shutdown (Fixture       *f,
   g_assert_finalize_object (g_steal_pointer (&front));
 }
 
+/* The engine's word that a task had failed, arriving after the front
+ * cancelled it: counted once as finished, in the right count. */
+static void
+test_threaded_finish_corrected (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(SluiceScheduler) front = new_threaded (f);
+  g_autoptr(GUri) guri = g_uri_parse ("http://127.0.0.1:1/x", G_URI_FLAGS_ENCODED, NULL);
+  g_autoptr(SluiceTask) engines = _sluice_task_new (NULL, guri, SLUICE_TASK_KIND_DOWNLOAD, 0);
+  g_autoptr(GPtrArray) none = g_ptr_array_new ();
+  g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func ((GDestroyNotify) _sluice_task_snapshot_free);
+  SluiceTask *task;
+  guint finished = 0;
+
+  /* Nothing to run it: the engine never sees this one. */
+  sluice_scheduler_set_max_concurrent (front, 1);
+  test_add_task (front, f->server, "/hang", SLUICE_TASK_KIND_DOWNLOAD);
+  task = test_add_task (front, f->server, "/bytes/10", SLUICE_TASK_KIND_DOWNLOAD);
+  g_signal_connect (front, "task-finished", G_CALLBACK (on_finished_count), &finished);
+  sluice_task_cancel (task);
+  g_assert_cmpuint (finished, ==, 1);
+  g_assert_cmpuint (sluice_scheduler_get_n_cancelled (front), ==, 1);
+
+  _sluice_task_restore (engines, SLUICE_TASK_STATE_FAILED, 1, 0, 0, 0, 0, -1);
+  _sluice_task_set_mirror_id (engines, _sluice_task_get_mirror_id (task));
+  g_ptr_array_add (changed, _sluice_task_snapshot (engines));
+  _sluice_scheduler_apply_mirror (front, G_MAXUINT64, G_MAXUINT64, 0, none, changed);
+  g_assert_cmpint (sluice_task_get_state (task), ==, SLUICE_TASK_STATE_FAILED);
+  g_assert_cmpuint (finished, ==, 1);
+  g_assert_cmpuint (sluice_scheduler_get_n_cancelled (front), ==, 0);
+  g_assert_cmpuint (sluice_scheduler_get_n_failed (front), ==, 1);
+
+  g_signal_handlers_disconnect_by_data (front, &finished);
+  sluice_scheduler_cancel_all (front);
+  test_run_until_scheduler_idle (front, 5000);
+  g_assert_finalize_object (g_steal_pointer (&front));
+}
+
+/* A front is busy while the engine's transfers wind down, as a plain
+ * scheduler is: by the time it is not, the cancelled download's partial
+ * file is gone. */
+static void
+test_threaded_busy_winding_down (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autoptr(SluiceScheduler) front = new_threaded (f);
+  SluiceTask *task = test_add_task (front, f->server, "/slow/400000?rate=100000", SLUICE_TASK_KIND_DOWNLOAD);
+
+  TEST_RUN_UNTIL (sluice_task_get_bytes_received (task) > 0, 5000);
+  sluice_task_cancel (task);
+  g_assert_cmpint (sluice_task_get_state (task), ==, SLUICE_TASK_STATE_CANCELLED);
+  g_assert_true (sluice_scheduler_get_busy (front));
+  test_run_until_scheduler_idle (front, 5000);
+  g_assert_cmpuint (test_count_files (f->dir, ".part"), ==, 0);
+  g_assert_finalize_object (g_steal_pointer (&front));
+}
+
+static void
+on_shutdown_drop_front (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  gboolean *done = user_data;
+
+  g_assert_true (sluice_scheduler_shutdown_finish (SLUICE_SCHEDULER (source), result, NULL));
+  /* The caller's reference: the shutdown's task holds the last one. */
+  g_object_unref (source);
+  *done = TRUE;
+}
+
+/* The front's last reference may go in a handler of what the engine
+ * delivers (here, the shutdown's callback). */
+static void
+test_threaded_dropped_while_delivering (Fixture       *f,
+                                        gconstpointer  data)
+{
+  SluiceScheduler *front = new_threaded (f);
+  gboolean done = FALSE;
+
+  test_add_task (front, f->server, "/bytes/10", SLUICE_TASK_KIND_DOWNLOAD);
+  sluice_scheduler_shutdown_async (front, NULL, on_shutdown_drop_front, &done);
+  TEST_RUN_UNTIL (done, 5000);
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+}
+
 /* The engine on a thread of its own */
 
 enum { OWN_DONE, OWN_RETRIED, OWN_STALLED, OWN_CANCELLED, OWN_N_TASKS };
@@ -976,6 +1062,9 @@ main (int    argc,
   ADD ("threaded-cancel-retry-remove", test_threaded_cancel_retry_remove);
   ADD ("threaded-settings", test_threaded_settings);
   ADD ("threaded-shutdown", test_threaded_shutdown);
+  ADD ("threaded-finish-corrected", test_threaded_finish_corrected);
+  ADD ("threaded-busy-winding-down", test_threaded_busy_winding_down);
+  ADD ("threaded-dropped-while-delivering", test_threaded_dropped_while_delivering);
 #undef ADD
   g_test_add_func ("/scheduler/own-thread", test_own_thread);
 

@@ -1306,6 +1306,23 @@ test_threaded_round_trip (Fixture       *f,
   g_assert_finalize_object (g_steal_pointer (&reloaded));
 }
 
+/* A window's session on a file that is not local says so, as any does. */
+static void
+test_threaded_not_local (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(SluiceScheduler) scheduler = new_threaded_scheduler (f);
+  g_autoptr(GFile) file = g_file_new_for_uri ("http://example.invalid/session.json");
+  g_autoptr(SluiceSession) session = NULL;
+  g_autoptr(GError) error = NULL;
+
+  session = sluice_session_new (scheduler, file);
+  g_assert_false (sluice_session_load (session, &error));
+  g_assert_error (error, SLUICE_ERROR, SLUICE_ERROR_DISK);
+  g_assert_finalize_object (g_steal_pointer (&session));
+  g_assert_finalize_object (g_steal_pointer (&scheduler));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1329,6 +1346,7 @@ main (int    argc,
   ADD ("headless-session", test_headless_session);
   ADD ("headless-rerun", test_headless_rerun);
   ADD ("threaded-round-trip", test_threaded_round_trip);
+  ADD ("threaded-not-local", test_threaded_not_local);
 #undef ADD
 
   return g_test_run ();

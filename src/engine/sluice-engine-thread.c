@@ -37,6 +37,8 @@ typedef struct {
 
 typedef struct {
   guint64        commands_done;
+  guint64        batch;        /* 1, 2, …: a later one is newer */
+  guint          n_running;    /* transfers in flight, winding down too */
   GPtrArray     *added;        /* SluiceTaskSnapshot*, new to the front */
   GPtrArray     *changed;      /* SluiceTaskSnapshot* */
   GFunc          func;         /* or a call */
@@ -62,7 +64,6 @@ struct _SluiceEngineThread
 
   /* The front's thread only. */
   SluiceScheduler *front;
-  gboolean         delivering;
   guint64          commands_posted;
   GValue          *settings;         /* given to the back when it starts */
   GParamSpec     **setting_specs;
@@ -71,6 +72,8 @@ struct _SluiceEngineThread
   /* The engine's thread only. */
   SluiceScheduler *back;
   guint64          commands_done;
+  guint64          batches;
+  gboolean         running_changed;
   GHashTable      *back_tasks;       /* id → SluiceTask* (the back owns them) */
   GHashTable      *dirty;            /* SluiceTask* (ref) */
   GPtrArray       *added;            /* SluiceTask* (ref), new to the front, in order */
@@ -146,11 +149,14 @@ flush_to_front (SluiceEngineThread *self)
   gpointer task;
 
   g_clear_handle_id (&self->flush_source, sluice_source_remove);
-  if (self->added->len == 0 && g_hash_table_size (self->dirty) == 0)
+  if (self->added->len == 0 && g_hash_table_size (self->dirty) == 0 && !self->running_changed)
     return;
 
   item = g_new0 (FrontItem, 1);
   item->commands_done = self->commands_done;
+  item->batch = ++self->batches;
+  item->n_running = self->back != NULL ? _sluice_scheduler_get_n_transfers (self->back) : 0;
+  self->running_changed = FALSE;
   item->added = new_snapshot_array (self->added->len);
   item->changed = new_snapshot_array (g_hash_table_size (self->dirty));
   for (guint i = 0; i < self->added->len; i++)
@@ -171,6 +177,15 @@ static gboolean
 on_flush_due (gpointer user_data)
 {
   SluiceEngineThread *self = user_data;
+  gboolean behind;
+
+  /* While the front has not taken the last batch (its thread is busy),
+   * changes gather here: one snapshot each later, not one per batch. */
+  g_mutex_lock (&self->lock);
+  behind = !g_queue_is_empty (&self->to_front);
+  g_mutex_unlock (&self->lock);
+  if (behind)
+    return G_SOURCE_CONTINUE;
 
   self->flush_source = 0;
   flush_to_front (self);
@@ -191,6 +206,13 @@ _sluice_engine_thread_task_changed (SluiceEngineThread *self,
 {
   if (!g_hash_table_contains (self->dirty, back_task))
     g_hash_table_add (self->dirty, g_object_ref (back_task));
+  schedule_flush (self);
+}
+
+void
+_sluice_engine_thread_running_changed (SluiceEngineThread *self)
+{
+  self->running_changed = TRUE;
   schedule_flush (self);
 }
 
@@ -358,37 +380,36 @@ engine_main (gpointer data)
 
 /* The front's side */
 
+/* One item at a time, so that a handler of one that waits for the engine
+ * (a session flushed when a shutdown completes) sees the next ones
+ * delivered first; a task never takes a snapshot older than one it has. */
 static gboolean
 deliver_to_front (gpointer user_data)
 {
-  SluiceEngineThread *self = user_data;
-  GQueue items = G_QUEUE_INIT;
-  FrontItem *item;
+  SluiceEngineThread *self = _sluice_engine_thread_ref (user_data);
 
-  /* A handler of what is delivered may wait for the engine (a session
-   * flushed when a shutdown completes): what came meanwhile is delivered
-   * after the rest, in order, not in the middle of it. */
-  if (self->delivering)
-    return G_SOURCE_CONTINUE;
-  self->delivering = TRUE;
-  g_mutex_lock (&self->lock);
-  items = self->to_front;
-  g_queue_init (&self->to_front);
-  g_mutex_unlock (&self->lock);
-
-  while ((item = g_queue_pop_head (&items)) != NULL)
+  for (;;)
     {
+      g_autoptr(SluiceScheduler) front = NULL;
+      FrontItem *item;
+
+      g_mutex_lock (&self->lock);
+      item = g_queue_pop_head (&self->to_front);
+      g_mutex_unlock (&self->lock);
+      if (item == NULL)
+        break;
+
+      /* A handler may drop the last reference to the front. */
       if (self->front != NULL)
-        {
-          if (item->func != NULL)
-            item->func (item->data, self->front);
-          else
-            _sluice_scheduler_apply_mirror (self->front, item->commands_done,
-                                            item->added, item->changed);
-        }
+        front = g_object_ref (self->front);
+      if (front != NULL && item->func != NULL)
+        item->func (item->data, front);
+      else if (front != NULL)
+        _sluice_scheduler_apply_mirror (front, item->commands_done, item->batch,
+                                        item->n_running, item->added, item->changed);
       front_item_free (item);
     }
-  self->delivering = FALSE;
+  _sluice_engine_thread_unref (self);
   return G_SOURCE_CONTINUE;
 }
 
@@ -425,6 +446,8 @@ _sluice_engine_thread_new (SluiceScheduler *front)
     }
 
   self->front_source = wake_source_new ("[sluice] engine to window", deliver_to_front, self);
+  /* Below GTK's redraw: the window paints, then hears of the engine. */
+  g_source_set_priority (self->front_source, G_PRIORITY_HIGH_IDLE + 30);
   g_source_attach (self->front_source, front_context);
 
   self->thread = g_thread_new ("sluice-engine", engine_main, self);

@@ -56,6 +56,9 @@ void                _sluice_engine_thread_post_to_front (SluiceEngineThread *sel
 /* a mirrored back task changed. */
 void                _sluice_engine_thread_task_changed (SluiceEngineThread *self,
                                                       SluiceTask         *back_task);
+/* the back's transfers in flight changed (the front is busy while any
+ * winds down). */
+void                _sluice_engine_thread_running_changed (SluiceEngineThread *self);
 /* the back made tasks itself (a session restored them): mirror them. */
 void                _sluice_engine_thread_tasks_added (SluiceEngineThread *self,
                                                       GPtrArray          *back_tasks);

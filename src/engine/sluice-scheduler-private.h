@@ -66,7 +66,11 @@ void                _sluice_scheduler_sync          (SluiceScheduler    *self);
  * commands_done commands. */
 void                _sluice_scheduler_apply_mirror  (SluiceScheduler    *self,
                                                      guint64             commands_done,
+                                                     guint64             batch,
+                                                     guint               n_transfers,
                                                      GPtrArray          *added,
                                                      GPtrArray          *changed);
+/* On a back: its transfers in flight (the semaphore's count). */
+guint               _sluice_scheduler_get_n_transfers (SluiceScheduler  *self);
 
 G_END_DECLS

@@ -91,6 +91,7 @@ struct _SluiceScheduler
   SluiceEngineThread *engine;
   GHashTable        *mirrors;    /* mirror id → SluiceTask* (ours) */
   gboolean           engine_shut_down;
+  guint              engine_transfers; /* in flight there, as last heard */
   /* A back: the scheduler on an engine's thread, telling it of changes. */
   SluiceEngineThread *engine_back;
 };
@@ -211,6 +212,7 @@ static void
 update_busy (SluiceScheduler *self)
 {
   gboolean busy = self->n_running > 0 ||
+                  self->engine_transfers > 0 ||
                   self->n_holds > 0 ||
                   self->n_state[SLUICE_TASK_STATE_QUEUED] > 0 ||
                   self->n_state[SLUICE_TASK_STATE_CONNECTING] > 0 ||
@@ -262,7 +264,11 @@ _sluice_scheduler_task_state_changed (SluiceScheduler *self,
 
   if (self->state_hook != NULL)
     self->state_hook (task, self->state_hook_data);
-  if (sluice_task_is_finished (task))
+  /* Once per finish: a mirror cancelled here may hear that the engine's
+   * task had failed or finished already. */
+  if (sluice_task_is_finished (task) &&
+      old_state != SLUICE_TASK_STATE_DONE && old_state != SLUICE_TASK_STATE_FAILED &&
+      old_state != SLUICE_TASK_STATE_CANCELLED)
     g_signal_emit (self, signals[TASK_FINISHED], 0, task);
 }
 
@@ -435,6 +441,8 @@ on_transfer_done (GObject      *source,
   g_assert (self->n_running > 0 && host != NULL && host->n_running > 0);
   self->n_running--;
   host->n_running--;
+  if (self->engine_back != NULL)
+    _sluice_engine_thread_running_changed (self->engine_back);
 
   /* Let go of the attempt before the state changes: a handler of the
    * change may retry (and start a new attempt) or cancel. */
@@ -491,6 +499,8 @@ start_task (SluiceScheduler *self,
 
   self->n_running++;
   host->n_running++;
+  if (self->engine_back != NULL)
+    _sluice_engine_thread_running_changed (self->engine_back);
 
   sink = _sluice_task_get_sink (task);
   if (sink == NULL)
@@ -693,13 +703,15 @@ post_to_task (SluiceScheduler  *self,
   _sluice_task_set_mirror_serial (task, serial);
 }
 
+/* A mirror's command is posted (and its serial noted) before the mirror
+ * changes itself: a handler of the change sees nothing older after it. */
 void
 _sluice_scheduler_cancel_task (SluiceScheduler *self,
                                SluiceTask      *task)
 {
-  cancel_task (self, task, TRUE, _("Cancelled"));
   if (self->engine != NULL)
     post_to_task (self, task, back_cancel);
+  cancel_task (self, task, TRUE, _("Cancelled"));
   dispatch (self);
 }
 
@@ -709,11 +721,11 @@ _sluice_scheduler_retry_task (SluiceScheduler *self,
 {
   if (self->shutting_down)
     return;
-  _sluice_task_clear_results (task);
-  _sluice_task_set_state (task, SLUICE_TASK_STATE_QUEUED);
   if (self->engine != NULL)
     post_to_task (self, task, back_retry);
-  else
+  _sluice_task_clear_results (task);
+  _sluice_task_set_state (task, SLUICE_TASK_STATE_QUEUED);
+  if (self->engine == NULL)
     enqueue (self, task);
   dispatch (self);
 }
@@ -842,13 +854,22 @@ _sluice_scheduler_get_engine (SluiceScheduler *self)
   return self->engine;
 }
 
+guint
+_sluice_scheduler_get_n_transfers (SluiceScheduler *self)
+{
+  return self->n_running;
+}
+
 void
 _sluice_scheduler_apply_mirror (SluiceScheduler *self,
                                 guint64          commands_done,
+                                guint64          batch,
+                                guint            n_transfers,
                                 GPtrArray       *added,
                                 GPtrArray       *changed)
 {
   g_object_freeze_notify (G_OBJECT (self));
+  self->engine_transfers = n_transfers;
 
   /* Tasks the engine made itself (a restored session) join at the end. */
   if (added->len > 0)
@@ -864,6 +885,7 @@ _sluice_scheduler_apply_mirror (SluiceScheduler *self,
           g_hash_table_insert (self->mirrors, GUINT_TO_POINTER (_sluice_task_get_mirror_id (task)), task);
           self->n_state[sluice_task_get_state (task)]++;
           _sluice_task_apply_snapshot (task, snapshot);
+          _sluice_task_set_mirror_batch (task, batch);
         }
       g_list_model_items_changed (G_LIST_MODEL (self), position, 0, added->len);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
@@ -878,11 +900,16 @@ _sluice_scheduler_apply_mirror (SluiceScheduler *self,
       SluiceTask *task = g_hash_table_lookup (self->mirrors,
                                               GUINT_TO_POINTER (_sluice_task_snapshot_get_mirror_id (snapshot)));
 
-      /* Gone, or changed here by a command the engine had not run yet. */
-      if (task == NULL || _sluice_task_get_mirror_serial (task) > commands_done)
+      /* Gone, changed here by a command the engine had not run yet, or
+       * (batches delivered from within a handler of an earlier one) shown
+       * as something newer already. */
+      if (task == NULL || _sluice_task_get_mirror_serial (task) > commands_done ||
+          _sluice_task_get_mirror_batch (task) >= batch)
         continue;
+      _sluice_task_set_mirror_batch (task, batch);
       _sluice_task_apply_snapshot (task, snapshot);
     }
+  update_busy (self);
 
   g_object_thaw_notify (G_OBJECT (self));
 }
@@ -1563,44 +1590,36 @@ back_cancel_all (SluiceScheduler *back,
   mark_all_changed (back);
 }
 
-/* A front's tasks changed by a command for all of them wait for it. */
+/* A front's unfinished tasks, about to be changed by a command for all of
+ * them, wait for the engine to have run it. */
 static void
-stamp_unfinished (SluiceScheduler *self,
-                  gboolean        *was_unfinished,
-                  guint64          serial)
+post_to_unfinished (SluiceScheduler  *self,
+                    SluiceEngineFunc  func)
 {
-  for (guint i = 0; i < self->tasks->len; i++)
-    if (was_unfinished[i])
-      _sluice_task_set_mirror_serial (g_ptr_array_index (self->tasks, i), serial);
-}
-
-static gboolean *
-note_unfinished (SluiceScheduler *self)
-{
-  gboolean *unfinished = g_new (gboolean, MAX (1, self->tasks->len));
+  guint64 serial = _sluice_engine_thread_post (self->engine, func, NULL, NULL);
 
   for (guint i = 0; i < self->tasks->len; i++)
-    unfinished[i] = !sluice_task_is_finished (g_ptr_array_index (self->tasks, i));
-  return unfinished;
+    {
+      SluiceTask *task = g_ptr_array_index (self->tasks, i);
+
+      if (!sluice_task_is_finished (task))
+        _sluice_task_set_mirror_serial (task, serial);
+    }
 }
 
 void
 sluice_scheduler_cancel_all (SluiceScheduler *self)
 {
-  g_autofree gboolean *unfinished = NULL;
-
   g_return_if_fail (SLUICE_IS_SCHEDULER (self));
 
   if (self->engine != NULL)
-    unfinished = note_unfinished (self);
+    post_to_unfinished (self, back_cancel_all);
   g_object_freeze_notify (G_OBJECT (self));
   /* Queued ones first so no slot freed by a cancel starts another task. */
   self->dispatching = TRUE;
   for (guint i = 0; i < self->tasks->len; i++)
     cancel_task (self, g_ptr_array_index (self->tasks, i), TRUE, _("Cancelled"));
   self->dispatching = FALSE;
-  if (self->engine != NULL)
-    stamp_unfinished (self, unfinished, _sluice_engine_thread_post (self->engine, back_cancel_all, NULL, NULL));
   g_object_thaw_notify (G_OBJECT (self));
 }
 
@@ -1664,7 +1683,6 @@ sluice_scheduler_shutdown_async (SluiceScheduler     *self,
                                  gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autofree gboolean *unfinished = NULL;
 
   g_return_if_fail (SLUICE_IS_SCHEDULER (self));
 
@@ -1672,7 +1690,7 @@ sluice_scheduler_shutdown_async (SluiceScheduler     *self,
   g_task_set_source_tag (task, sluice_scheduler_shutdown_async);
 
   if (self->engine != NULL)
-    unfinished = note_unfinished (self);
+    post_to_unfinished (self, back_shutdown);
   self->shutting_down = TRUE;
   g_object_freeze_notify (G_OBJECT (self));
   for (guint i = 0; i < self->tasks->len; i++)
@@ -1686,8 +1704,6 @@ sluice_scheduler_shutdown_async (SluiceScheduler     *self,
       _sluice_task_set_interrupted (t, TRUE);
       cancel_task (self, t, FALSE, _("Stopped when Sluice quit"));
     }
-  if (self->engine != NULL)
-    stamp_unfinished (self, unfinished, _sluice_engine_thread_post (self->engine, back_shutdown, NULL, NULL));
   g_object_thaw_notify (G_OBJECT (self));
 
   if (self->shutdown_tasks == NULL)

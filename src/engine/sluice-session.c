@@ -1532,20 +1532,22 @@ sluice_session_constructed (GObject *object)
   G_OBJECT_CLASS (sluice_session_parent_class)->constructed (object);
 
   g_assert (self->scheduler != NULL && self->file != NULL);
+  self->path = g_file_get_path (self->file);
   engine = _sluice_scheduler_get_engine (self->scheduler);
-  if (engine != NULL)
+  /* (A file that is not local cannot be written anywhere: this session
+   * says so itself, as for any scheduler.) */
+  if (engine != NULL && self->path != NULL)
     {
       Call *call = g_new0 (Call, 1);
 
       self->engine = _sluice_engine_thread_ref (engine);
       call->kind = CALL_NEW;
-      call->path = g_file_get_path (self->file);
+      call->path = g_strdup (self->path);
       _sluice_engine_thread_call (self->engine, run_call, call);
       self->back = g_steal_pointer (&call->back);
       call_free (call);
       return;
     }
-  self->path = g_file_get_path (self->file);
   if (self->path != NULL)
     self->journal_path = g_strconcat (self->path, JOURNAL_SUFFIX, NULL);
 

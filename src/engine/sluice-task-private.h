@@ -103,6 +103,10 @@ void        _sluice_task_set_mirror_id     (SluiceTask      *self,
 guint64     _sluice_task_get_mirror_serial (SluiceTask      *self);
 void        _sluice_task_set_mirror_serial (SluiceTask      *self,
                                             guint64          serial);
+/* The engine's batch the mirror last took a snapshot from. */
+guint64     _sluice_task_get_mirror_batch  (SluiceTask      *self);
+void        _sluice_task_set_mirror_batch  (SluiceTask      *self,
+                                            guint64          batch);
 
 /* Everything a task shows, copied on its own thread. */
 typedef struct _SluiceTaskSnapshot SluiceTaskSnapshot;

@@ -84,6 +84,7 @@ struct _SluiceTask
    * window's task changed itself for ahead of the engine's word. */
   guint            mirror_id;
   guint64          mirror_serial;
+  guint64          mirror_batch;   /* of the last snapshot applied */
 };
 
 G_DEFINE_FINAL_TYPE (SluiceTask, sluice_task, G_TYPE_OBJECT)
@@ -848,6 +849,19 @@ _sluice_task_set_mirror_serial (SluiceTask *self,
                                 guint64     serial)
 {
   self->mirror_serial = serial;
+}
+
+guint64
+_sluice_task_get_mirror_batch (SluiceTask *self)
+{
+  return self->mirror_batch;
+}
+
+void
+_sluice_task_set_mirror_batch (SluiceTask *self,
+                               guint64     batch)
+{
+  self->mirror_batch = batch;
 }
 
 struct _SluiceTaskSnapshot
