@@ -885,6 +885,45 @@ test_threaded_dropped_while_delivering (Fixture       *f,
     g_main_context_iteration (NULL, FALSE);
 }
 
+static void
+on_cancel_all_counted (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  guint *count = user_data;
+
+  *count = sluice_scheduler_cancel_all_finish (SLUICE_SCHEDULER (source), result, NULL);
+}
+
+/* Cancel all counts the tasks it stopped, a plain scheduler's and a
+ * threaded one's (once its engine has). */
+static void
+test_cancel_all_counted (Fixture       *f,
+                         gconstpointer  data)
+{
+  SluiceScheduler *schedulers[] = { f->scheduler, new_threaded (f) };
+
+  for (guint i = 0; i < G_N_ELEMENTS (schedulers); i++)
+    {
+      SluiceScheduler *scheduler = schedulers[i];
+      SluiceTask *done;
+      guint count = G_MAXUINT;
+
+      sluice_scheduler_set_max_concurrent (scheduler, 1);
+      done = test_add_task (scheduler, f->server, "/bytes/10", SLUICE_TASK_KIND_DOWNLOAD);
+      test_add_task (scheduler, f->server, "/hang?a", SLUICE_TASK_KIND_DOWNLOAD);
+      test_add_task (scheduler, f->server, "/hang?b", SLUICE_TASK_KIND_DOWNLOAD);
+      TEST_RUN_UNTIL (sluice_task_get_state (done) == SLUICE_TASK_STATE_DONE &&
+                      sluice_scheduler_get_n_running (scheduler) == 1, 5000);
+      sluice_scheduler_cancel_all_async (scheduler, NULL, on_cancel_all_counted, &count);
+      g_assert_cmpuint (sluice_scheduler_get_n_cancelled (scheduler), ==, 2);
+      TEST_RUN_UNTIL (count != G_MAXUINT, 5000);
+      g_assert_cmpuint (count, ==, 2);
+      test_run_until_scheduler_idle (scheduler, 5000);
+    }
+  g_assert_finalize_object (schedulers[1]);
+}
+
 /* The engine on a thread of its own */
 
 enum { OWN_DONE, OWN_RETRIED, OWN_STALLED, OWN_CANCELLED, OWN_N_TASKS };
@@ -1065,6 +1104,7 @@ main (int    argc,
   ADD ("threaded-finish-corrected", test_threaded_finish_corrected);
   ADD ("threaded-busy-winding-down", test_threaded_busy_winding_down);
   ADD ("threaded-dropped-while-delivering", test_threaded_dropped_while_delivering);
+  ADD ("cancel-all-counted", test_cancel_all_counted);
 #undef ADD
   g_test_add_func ("/scheduler/own-thread", test_own_thread);
 

@@ -690,6 +690,21 @@ test_reveal_list_already_there (Fixture       *f,
   test_run_until_scheduler_idle (f->scheduler, 5000);
 }
 
+/* Cancel all says how many tasks it stopped, once the engine has. */
+static void
+test_cancel_all_toast (Fixture       *f,
+                       gconstpointer  data)
+{
+  sluice_scheduler_set_max_concurrent (f->scheduler, 1);
+  test_window_add_urls (f, SLUICE_TASK_KIND_DOWNLOAD, "/bytes/10", "/hang?a", "/hang?b", "/hang?c", NULL);
+  TEST_RUN_UNTIL (sluice_scheduler_get_n_done (f->scheduler) == 1 &&
+                  sluice_scheduler_get_n_running (f->scheduler) == 1, 5000);
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.cancel-all", NULL);
+  g_assert_cmpuint (sluice_scheduler_get_n_cancelled (f->scheduler), ==, 3);
+  TEST_RUN_UNTIL (test_ui_shows_text (GTK_WIDGET (f->window), "3 tasks cancelled"), 5000);
+  test_run_until_scheduler_idle (f->scheduler, 5000);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -715,6 +730,7 @@ main (int    argc,
   ADD ("long-list-in-slices", test_long_list_in_slices);
   ADD ("reveal-again-after-clear", test_reveal_again_after_clear);
   ADD ("reveal-list-already-there", test_reveal_list_already_there);
+  ADD ("cancel-all-toast", test_cancel_all_toast);
   ADD ("long-list-behind-a-filter", test_long_list_behind_a_filter);
   ADD ("realistic-batch", test_realistic_batch);
 #undef ADD

@@ -1594,9 +1594,11 @@ back_cancel_all (SluiceScheduler *back,
  * them, wait for the engine to have run it. */
 static void
 post_to_unfinished (SluiceScheduler  *self,
-                    SluiceEngineFunc  func)
+                    SluiceEngineFunc  func,
+                    gpointer          data,
+                    GDestroyNotify    free_data)
 {
-  guint64 serial = _sluice_engine_thread_post (self->engine, func, NULL, NULL);
+  guint64 serial = _sluice_engine_thread_post (self->engine, func, data, free_data);
 
   for (guint i = 0; i < self->tasks->len; i++)
     {
@@ -1613,7 +1615,7 @@ sluice_scheduler_cancel_all (SluiceScheduler *self)
   g_return_if_fail (SLUICE_IS_SCHEDULER (self));
 
   if (self->engine != NULL)
-    post_to_unfinished (self, back_cancel_all);
+    post_to_unfinished (self, back_cancel_all, NULL, NULL);
   g_object_freeze_notify (G_OBJECT (self));
   /* Queued ones first so no slot freed by a cancel starts another task. */
   self->dispatching = TRUE;
@@ -1621,6 +1623,93 @@ sluice_scheduler_cancel_all (SluiceScheduler *self)
     cancel_task (self, g_ptr_array_index (self->tasks, i), TRUE, _("Cancelled"));
   self->dispatching = FALSE;
   g_object_thaw_notify (G_OBJECT (self));
+}
+
+typedef struct {
+  GTask *task;   /* the front's: touched on the front's thread only */
+  guint  n_cancelled;
+} CancelAllCount;
+
+static void
+cancel_all_count_free (CancelAllCount *count)
+{
+  g_clear_object (&count->task);
+  g_free (count);
+}
+
+static guint
+cancel_all_counted (SluiceScheduler *self)
+{
+  guint before = self->n_state[SLUICE_TASK_STATE_CANCELLED];
+
+  sluice_scheduler_cancel_all (self);
+  return self->n_state[SLUICE_TASK_STATE_CANCELLED] - before;
+}
+
+static void
+front_cancel_all_counted (gpointer data,
+                          gpointer user_data)
+{
+  CancelAllCount *count = data;
+
+  g_task_return_int (count->task, count->n_cancelled);
+}
+
+static void
+back_cancel_all_counted (SluiceScheduler *back,
+                         gpointer         data)
+{
+  CancelAllCount *count = data;
+  CancelAllCount *answer = g_new0 (CancelAllCount, 1);
+
+  answer->task = g_steal_pointer (&count->task);
+  answer->n_cancelled = cancel_all_counted (back);
+  mark_all_changed (back);
+  _sluice_engine_thread_post_to_front (back->engine_back, front_cancel_all_counted, answer,
+                                       (GDestroyNotify) cancel_all_count_free);
+}
+
+void
+sluice_scheduler_cancel_all_async (SluiceScheduler     *self,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  CancelAllCount *count;
+
+  g_return_if_fail (SLUICE_IS_SCHEDULER (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sluice_scheduler_cancel_all_async);
+  if (self->engine == NULL)
+    {
+      g_task_return_int (task, cancel_all_counted (self));
+      return;
+    }
+
+  /* Shown at once here; counted when the engine has done it. */
+  count = g_new0 (CancelAllCount, 1);
+  count->task = g_steal_pointer (&task);
+  post_to_unfinished (self, back_cancel_all_counted, count, (GDestroyNotify) cancel_all_count_free);
+  g_object_freeze_notify (G_OBJECT (self));
+  self->dispatching = TRUE;
+  for (guint i = 0; i < self->tasks->len; i++)
+    cancel_task (self, g_ptr_array_index (self->tasks, i), TRUE, _("Cancelled"));
+  self->dispatching = FALSE;
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+guint
+sluice_scheduler_cancel_all_finish (SluiceScheduler  *self,
+                                    GAsyncResult     *result,
+                                    GError          **error)
+{
+  gssize n;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), 0);
+  n = g_task_propagate_int (G_TASK (result), error);
+  return n > 0 ? (guint) n : 0;
 }
 
 guint
@@ -1690,7 +1779,7 @@ sluice_scheduler_shutdown_async (SluiceScheduler     *self,
   g_task_set_source_tag (task, sluice_scheduler_shutdown_async);
 
   if (self->engine != NULL)
-    post_to_unfinished (self, back_shutdown);
+    post_to_unfinished (self, back_shutdown, NULL, NULL);
   self->shutting_down = TRUE;
   g_object_freeze_notify (G_OBJECT (self));
   for (guint i = 0; i < self->tasks->len; i++)

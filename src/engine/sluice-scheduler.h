@@ -39,6 +39,16 @@ guint            sluice_scheduler_add_many_unique      (SluiceScheduler     *sel
                                                         const char          *directory);
 guint            sluice_scheduler_remove_finished      (SluiceScheduler     *self);
 void             sluice_scheduler_cancel_all           (SluiceScheduler     *self);
+/* The same, and how many tasks it stopped: on a threaded scheduler, once
+ * its engine has said (a task that had finished there meanwhile is not
+ * counted, and shows as it ended). */
+void             sluice_scheduler_cancel_all_async     (SluiceScheduler     *self,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+guint            sluice_scheduler_cancel_all_finish    (SluiceScheduler     *self,
+                                                        GAsyncResult        *result,
+                                                        GError             **error);
 guint            sluice_scheduler_retry_failed         (SluiceScheduler     *self);
 
 /* Cancels everything; finishes once every file is closed.  Partial files of
