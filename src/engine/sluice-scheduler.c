@@ -666,30 +666,37 @@ cancel_task (SluiceScheduler *self,
 
 /* Mirrors: commands run on the engine's thread */
 
+/* Runs a command on the task a mirror id names.  The front changed its
+ * own task at once: it hears back even if nothing changed here (the task
+ * was done by then). */
+static void
+on_task_named (SluiceScheduler *back,
+               gpointer         mirror_id,
+               gboolean         retry)
+{
+  SluiceTask *task = _sluice_engine_thread_lookup (back->engine_back, GPOINTER_TO_UINT (mirror_id));
+
+  if (task == NULL)
+    return;
+  if (retry)
+    sluice_task_retry (task);
+  else
+    sluice_task_cancel (task);
+  _sluice_engine_thread_task_changed (back->engine_back, task);
+}
+
 static void
 back_cancel (SluiceScheduler *back,
              gpointer         data)
 {
-  SluiceTask *task = _sluice_engine_thread_lookup (back->engine_back, GPOINTER_TO_UINT (data));
-
-  if (task == NULL)
-    return;
-  sluice_task_cancel (task);
-  /* The front said "cancelled": it hears back even if nothing changed
-   * (the task was done by then). */
-  _sluice_engine_thread_task_changed (back->engine_back, task);
+  on_task_named (back, data, FALSE);
 }
 
 static void
 back_retry (SluiceScheduler *back,
             gpointer         data)
 {
-  SluiceTask *task = _sluice_engine_thread_lookup (back->engine_back, GPOINTER_TO_UINT (data));
-
-  if (task == NULL)
-    return;
-  sluice_task_retry (task);
-  _sluice_engine_thread_task_changed (back->engine_back, task);
+  on_task_named (back, data, TRUE);
 }
 
 static void
