@@ -65,7 +65,10 @@ struct _SluiceEngineThread
   /* The front's thread only. */
   SluiceScheduler *front;
   guint64          commands_posted;
-  GValue          *settings;         /* given to the back when it starts */
+
+  /* The front's settings when the engine was made: read and freed by the
+   * engine's thread as it starts. */
+  GValue          *settings;
   GParamSpec     **setting_specs;
   guint            n_settings;
 
@@ -351,7 +354,12 @@ engine_main (gpointer data)
 
   self->back = g_object_new (SLUICE_TYPE_SCHEDULER, NULL);
   for (guint i = 0; i < self->n_settings; i++)
-    g_object_set_property (G_OBJECT (self->back), self->setting_specs[i]->name, &self->settings[i]);
+    {
+      g_object_set_property (G_OBJECT (self->back), self->setting_specs[i]->name, &self->settings[i]);
+      g_value_unset (&self->settings[i]);
+    }
+  g_clear_pointer (&self->settings, g_free);
+  g_clear_pointer (&self->setting_specs, g_free);
   _sluice_scheduler_set_engine (self->back, self);
 
   self->command_source = wake_source_new ("[sluice] window to engine", run_commands, self);
@@ -485,10 +493,6 @@ _sluice_engine_thread_unref (SluiceEngineThread *self)
   g_thread_join (self->thread);
   _sluice_engine_thread_detach_front (self);
 
-  for (guint i = 0; i < self->n_settings; i++)
-    g_value_unset (&self->settings[i]);
-  g_free (self->settings);
-  g_free (self->setting_specs);
   g_hash_table_unref (self->back_tasks);
   g_hash_table_unref (self->dirty);
   g_ptr_array_unref (self->added);

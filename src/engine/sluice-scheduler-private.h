@@ -27,18 +27,17 @@ void _sluice_scheduler_retry_task         (SluiceScheduler *self,
 typedef void (*SluiceFileHook) (SluiceTask *task,
                                 gpointer    user_data);
 
-void        _sluice_scheduler_set_file_hook     (SluiceScheduler *self,
-                                                 SluiceFileHook   hook,
-                                                 gpointer         user_data);
-void        _sluice_scheduler_file_changing     (SluiceScheduler *self,
-                                                 SluiceTask      *task);
 /* Called after a task's state changed (a session saves soon after). */
 typedef void (*SluiceStateHook) (SluiceTask *task,
                                  gpointer    user_data);
 
-void        _sluice_scheduler_set_state_hook    (SluiceScheduler *self,
-                                                 SluiceStateHook  hook,
+/* The session's hooks (NULL, NULL, NULL: none). */
+void        _sluice_scheduler_set_hooks         (SluiceScheduler *self,
+                                                 SluiceFileHook   file_changing,
+                                                 SluiceStateHook  state_changed,
                                                  gpointer         user_data);
+void        _sluice_scheduler_file_changing     (SluiceScheduler *self,
+                                                 SluiceTask      *task);
 /* The final paths claimed by unfinished downloads (see sluice-download.h). */
 GHashTable *_sluice_scheduler_get_reserved_names (SluiceScheduler *self);
 /* Appends tasks made with _sluice_task_new (NULL, …) and restored with

@@ -82,9 +82,8 @@ struct _SluiceScheduler
   GPtrArray         *shutdown_tasks; /* GTask* waiting for n_running == 0 */
 
   SluiceFileHook     file_hook;
-  gpointer           file_hook_data;
   SluiceStateHook    state_hook;
-  gpointer           state_hook_data;
+  gpointer           hook_data;
 
   /* A front (sluice_scheduler_new_threaded()): its tasks mirror those of
    * a scheduler on the engine's thread, which runs them. */
@@ -263,7 +262,7 @@ _sluice_scheduler_task_state_changed (SluiceScheduler *self,
   g_object_thaw_notify (G_OBJECT (self));
 
   if (self->state_hook != NULL)
-    self->state_hook (task, self->state_hook_data);
+    self->state_hook (task, self->hook_data);
   /* Once per finish: a mirror cancelled here may hear that the engine's
    * task had failed or finished already. */
   if (sluice_task_is_finished (task) &&
@@ -740,28 +739,18 @@ _sluice_scheduler_retry_task (SluiceScheduler *self,
 /* For SluiceSession */
 
 void
-_sluice_scheduler_set_file_hook (SluiceScheduler *self,
-                                 SluiceFileHook   hook,
-                                 gpointer         user_data)
+_sluice_scheduler_set_hooks (SluiceScheduler *self,
+                             SluiceFileHook   file_changing,
+                             SluiceStateHook  state_changed,
+                             gpointer         user_data)
 {
   g_return_if_fail (SLUICE_IS_SCHEDULER (self));
   /* One session per scheduler. */
-  g_return_if_fail (hook == NULL || self->file_hook == NULL);
+  g_return_if_fail (file_changing == NULL || self->file_hook == NULL);
 
-  self->file_hook = hook;
-  self->file_hook_data = user_data;
-}
-
-void
-_sluice_scheduler_set_state_hook (SluiceScheduler *self,
-                                  SluiceStateHook  hook,
-                                  gpointer         user_data)
-{
-  g_return_if_fail (SLUICE_IS_SCHEDULER (self));
-  g_return_if_fail (hook == NULL || self->state_hook == NULL);
-
-  self->state_hook = hook;
-  self->state_hook_data = user_data;
+  self->file_hook = file_changing;
+  self->state_hook = state_changed;
+  self->hook_data = user_data;
 }
 
 void
@@ -769,7 +758,7 @@ _sluice_scheduler_file_changing (SluiceScheduler *self,
                                  SluiceTask      *task)
 {
   if (self->file_hook != NULL)
-    self->file_hook (task, self->file_hook_data);
+    self->file_hook (task, self->hook_data);
 }
 
 GHashTable *
@@ -898,7 +887,6 @@ _sluice_scheduler_apply_mirror (SluiceScheduler *self,
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
       for (SluiceTaskState state = SLUICE_TASK_STATE_QUEUED; state <= SLUICE_TASK_STATE_CANCELLED; state++)
         g_object_notify_by_pspec (G_OBJECT (self), state_pspec (state));
-      update_busy (self);
     }
 
   for (guint i = 0; i < changed->len; i++)
@@ -1589,14 +1577,6 @@ mark_all_changed (SluiceScheduler *back)
     }
 }
 
-static void
-back_cancel_all (SluiceScheduler *back,
-                 gpointer         data)
-{
-  sluice_scheduler_cancel_all (back);
-  mark_all_changed (back);
-}
-
 /* A front's unfinished tasks, about to be changed by a command for all of
  * them, wait for the engine to have run it. */
 static void
@@ -1616,24 +1596,8 @@ post_to_unfinished (SluiceScheduler  *self,
     }
 }
 
-void
-sluice_scheduler_cancel_all (SluiceScheduler *self)
-{
-  g_return_if_fail (SLUICE_IS_SCHEDULER (self));
-
-  if (self->engine != NULL)
-    post_to_unfinished (self, back_cancel_all, NULL, NULL);
-  g_object_freeze_notify (G_OBJECT (self));
-  /* Queued ones first so no slot freed by a cancel starts another task. */
-  self->dispatching = TRUE;
-  for (guint i = 0; i < self->tasks->len; i++)
-    cancel_task (self, g_ptr_array_index (self->tasks, i), TRUE, _("Cancelled"));
-  self->dispatching = FALSE;
-  g_object_thaw_notify (G_OBJECT (self));
-}
-
 typedef struct {
-  GTask *task;   /* the front's: touched on the front's thread only */
+  GTask *task;   /* the front's, or NULL: touched on the front's thread only */
   guint  n_cancelled;
 } CancelAllCount;
 
@@ -1667,13 +1631,51 @@ back_cancel_all_counted (SluiceScheduler *back,
                          gpointer         data)
 {
   CancelAllCount *count = data;
-  CancelAllCount *answer = g_new0 (CancelAllCount, 1);
+  CancelAllCount *answer;
+  guint n_cancelled = cancel_all_counted (back);
 
-  answer->task = g_steal_pointer (&count->task);
-  answer->n_cancelled = cancel_all_counted (back);
   mark_all_changed (back);
+  if (count->task == NULL)
+    return;
+  answer = g_new0 (CancelAllCount, 1);
+  answer->task = g_steal_pointer (&count->task);
+  answer->n_cancelled = n_cancelled;
   _sluice_engine_thread_post_to_front (back->engine_back, front_cancel_all_counted, answer,
                                        (GDestroyNotify) cancel_all_count_free);
+}
+
+/* A front's engine cancels its tasks too, and answers task (if not NULL)
+ * with how many it stopped. */
+static void
+post_cancel_all (SluiceScheduler *self,
+                 GTask           *task)
+{
+  CancelAllCount *count = g_new0 (CancelAllCount, 1);
+
+  count->task = task;
+  post_to_unfinished (self, back_cancel_all_counted, count, (GDestroyNotify) cancel_all_count_free);
+}
+
+static void
+cancel_every_task (SluiceScheduler *self)
+{
+  g_object_freeze_notify (G_OBJECT (self));
+  /* Queued ones first so no slot freed by a cancel starts another task. */
+  self->dispatching = TRUE;
+  for (guint i = 0; i < self->tasks->len; i++)
+    cancel_task (self, g_ptr_array_index (self->tasks, i), TRUE, _("Cancelled"));
+  self->dispatching = FALSE;
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+sluice_scheduler_cancel_all (SluiceScheduler *self)
+{
+  g_return_if_fail (SLUICE_IS_SCHEDULER (self));
+
+  if (self->engine != NULL)
+    post_cancel_all (self, NULL);
+  cancel_every_task (self);
 }
 
 void
@@ -1683,7 +1685,6 @@ sluice_scheduler_cancel_all_async (SluiceScheduler     *self,
                                    gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  CancelAllCount *count;
 
   g_return_if_fail (SLUICE_IS_SCHEDULER (self));
 
@@ -1694,17 +1695,9 @@ sluice_scheduler_cancel_all_async (SluiceScheduler     *self,
       g_task_return_int (task, cancel_all_counted (self));
       return;
     }
-
   /* Shown at once here; counted when the engine has done it. */
-  count = g_new0 (CancelAllCount, 1);
-  count->task = g_steal_pointer (&task);
-  post_to_unfinished (self, back_cancel_all_counted, count, (GDestroyNotify) cancel_all_count_free);
-  g_object_freeze_notify (G_OBJECT (self));
-  self->dispatching = TRUE;
-  for (guint i = 0; i < self->tasks->len; i++)
-    cancel_task (self, g_ptr_array_index (self->tasks, i), TRUE, _("Cancelled"));
-  self->dispatching = FALSE;
-  g_object_thaw_notify (G_OBJECT (self));
+  post_cancel_all (self, g_steal_pointer (&task));
+  cancel_every_task (self);
 }
 
 guint

@@ -1554,8 +1554,7 @@ sluice_session_constructed (GObject *object)
   g_signal_connect_object (self->scheduler, "items-changed", G_CALLBACK (on_items_changed), self, 0);
   g_signal_connect_object (self->scheduler, "task-finished", G_CALLBACK (on_task_finished), self, 0);
   /* State and results; never progress. */
-  _sluice_scheduler_set_state_hook (self->scheduler, on_state_changed, self);
-  _sluice_scheduler_set_file_hook (self->scheduler, on_file_changing, self);
+  _sluice_scheduler_set_hooks (self->scheduler, on_file_changing, on_state_changed, self);
 
   n = g_list_model_get_n_items (G_LIST_MODEL (self->scheduler));
   for (guint i = 0; i < n; i++)
@@ -1595,8 +1594,7 @@ sluice_session_dispose (GObject *object)
     g_hash_table_remove_all (self->tracked);
   if (self->scheduler != NULL)
     {
-      _sluice_scheduler_set_file_hook (self->scheduler, NULL, NULL);
-      _sluice_scheduler_set_state_hook (self->scheduler, NULL, NULL);
+      _sluice_scheduler_set_hooks (self->scheduler, NULL, NULL, NULL);
       g_signal_handlers_disconnect_by_data (self->scheduler, self);
     }
   g_clear_object (&self->scheduler);
