@@ -602,6 +602,7 @@ test_long_list_in_slices (Fixture       *f,
   /* After the first list's toast has had its time. */
   TEST_RUN_UNTIL (test_ui_shows_text (GTK_WIDGET (f->window), "300 URLs added · 1 refused"), 20000);
   TEST_RUN_UNTIL (g_list_model_get_n_items (view_model (f)) == 1300, 20000);
+  test_ui_save_screenshot (GTK_WIDGET (f->window), "screenshot-long-list.png");
 
   /* Cancel all also stops a list going in. */
   sluice_window_add_urls (f->window, third, SLUICE_TASK_KIND_DOWNLOAD, f->dir);
